@@ -1,0 +1,1 @@
+"""``newsletter collect ...`` commands (filled in by the issue that builds them)."""

@@ -1,0 +1,1 @@
+"""``newsletter compose ...`` commands (filled in by the issue that builds them)."""

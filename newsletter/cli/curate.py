@@ -1,0 +1,1 @@
+"""``newsletter curate ...`` commands (filled in by the issue that builds them)."""

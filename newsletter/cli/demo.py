@@ -1,0 +1,1 @@
+"""``newsletter demo ...`` commands (filled in by the issue that builds them)."""

@@ -1,0 +1,1 @@
+"""``newsletter send ...`` commands (filled in by the issue that builds them)."""

@@ -1,0 +1,1 @@
+"""``newsletter subscribers ...`` commands (filled in by the issue that builds them)."""

@@ -1,0 +1,389 @@
+"""Configuration: feeds.yaml (partners, sources, sections, newsletters, brand) plus the environment.
+
+Loaded once, validated at load, frozen afterwards. A mistake raises ``ConfigError`` naming the
+file, the key path (``partners[3].sources[0].url``) and what is wrong.
+Secrets and deployment settings come only from the environment (or a ``.env`` file):
+DATABASE_URL, SMTP_URL, SECRET_KEY, BASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from newsletter.errors import ConfigError
+
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+SourceKind = Literal["feed", "jsonfeed", "html", "sitemap"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Selectors(_Model):
+    """CSS selectors for a news-list page; all but ``item`` are relative to one item."""
+
+    item: str
+    title: str
+    link: str = "a"
+    date: str | None = None
+    summary: str | None = None
+    image: str | None = None
+
+
+class SourceConfig(_Model):
+    key: str = Field(default="", pattern=r"^$|" + KEY_PATTERN)
+    kind: SourceKind
+    url: str
+    section: str | None = None
+    enabled: bool = True
+    selectors: Selectors | None = None
+    max_items: int = Field(default=50, ge=1, le=1000)
+    language: str = "da"
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme and scheme not in ("http", "https", "file"):
+            raise ValueError(f"URL scheme {scheme!r} is not supported; use http, https or file")
+        return value
+
+    @model_validator(mode="after")
+    def _html_needs_selectors(self) -> SourceConfig:
+        if self.kind == "html" and self.selectors is None:
+            raise ValueError("a source of kind 'html' needs 'selectors' (at least item and title)")
+        return self
+
+
+class PartnerConfig(_Model):
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(min_length=1)
+    short_name: str = ""
+    website: str = ""
+    municipality: str | None = None
+    section: str | None = None
+    sources: tuple[SourceConfig, ...] = ()
+
+
+class SectionConfig(_Model):
+    key: str = Field(pattern=KEY_PATTERN)
+    title: str = Field(min_length=1)
+    title_en: str = ""
+    max_items: int = Field(default=8, ge=1, le=100)
+
+
+class NewsletterConfig(_Model):
+    key: str = Field(pattern=KEY_PATTERN)
+    name: str = Field(min_length=1)
+    language: Literal["da", "en"] = "da"
+    sections: tuple[str, ...] = ()
+    subject: str = "Nyt fra Danmarks Produktionscentrum · uge {{ week }}"
+    preheader: str = "Ugens nyheder fra erhvervsfremmen i Trekantområdet"
+    intro: str = ""
+    max_per_partner: int = Field(default=3, ge=1, le=100)
+    max_items: int = Field(default=30, ge=1, le=500)
+    window_days: int = Field(default=7, ge=1, le=90)
+    empty_week: Literal["skip", "curated_only"] = "skip"
+    utm: bool = True
+    send_day: str = "thu 08:00"
+
+
+class ColorsConfig(_Model):
+    primary: str = Field(default="#0b3d5c", pattern=r"^#[0-9a-fA-F]{6}$")
+    accent: str = Field(default="#e5722f", pattern=r"^#[0-9a-fA-F]{6}$")
+    text: str = Field(default="#1d1d1b", pattern=r"^#[0-9a-fA-F]{6}$")
+    background: str = Field(default="#f3f4f6", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class BrandConfig(_Model):
+    name: str = "Danmarks Produktionscentrum"
+    organisation: str = "Trekantområdet Danmark"
+    website: str = "https://www.trekantomraadet.dk"
+    logo_url: str = ""
+    logo_alt: str = "Danmarks Produktionscentrum"
+    colors: ColorsConfig = ColorsConfig()
+    font_family: str = "Arial, Helvetica, sans-serif"
+    sender_name: str = "Danmarks Produktionscentrum"
+    sender_email: str = "nyhedsbrev@example.dk"
+    reply_to: str = ""
+    contact_email: str = "kontakt@example.dk"
+    postal_address: str = ""
+    cvr: str = ""
+
+
+class CollectConfig(_Model):
+    concurrency: int = Field(default=16, ge=1, le=256)
+    per_host: int = Field(default=4, ge=1, le=64)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=15.0, gt=0)
+    deadline: float = Field(default=45.0, gt=0)
+    max_bytes: int = Field(default=10_000_000, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    contact_url: str = "https://www.trekantomraadet.dk"
+    stale_after_days: int = Field(default=21, ge=1)
+    sitemap_pages_per_run: int = Field(default=20, ge=0, le=500)
+    summary_chars: int = Field(default=300, ge=40, le=5000)
+
+
+class ScheduleConfig(_Model):
+    timezone: str = "Europe/Copenhagen"
+    collect: tuple[str, ...] = ("0 6,12,18 * * *",)
+
+    @field_validator("collect", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("collect")
+    @classmethod
+    def _cron_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for expr in value:
+            if len(expr.split()) != 5:
+                raise ValueError(f"{expr!r} is not a 5-field cron expression (minute hour day month weekday)")
+        return value
+
+
+class FileConfig(_Model):
+    """The shape of feeds.yaml."""
+
+    brand: BrandConfig = BrandConfig()
+    collect: CollectConfig = CollectConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    sections: tuple[SectionConfig, ...] = Field(min_length=1)
+    partners: tuple[PartnerConfig, ...] = ()
+    newsletters: tuple[NewsletterConfig, ...] = Field(min_length=1)
+    default_section: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source as collect sees it: config plus the partner it belongs to."""
+
+    key: str
+    partner_key: str
+    partner_name: str
+    kind: str
+    url: str
+    section: str
+    enabled: bool
+    selectors: Selectors | None
+    max_items: int
+    language: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings and secrets, from the environment."""
+
+    database_url: str
+    smtp_url: str
+    secret_key: str
+    base_url: str
+    var_dir: Path
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    data: FileConfig
+    settings: Settings
+
+    @property
+    def brand(self) -> BrandConfig:
+        return self.data.brand
+
+    @property
+    def collect(self) -> CollectConfig:
+        return self.data.collect
+
+    @property
+    def sections(self) -> tuple[SectionConfig, ...]:
+        return self.data.sections
+
+    @property
+    def partners(self) -> tuple[PartnerConfig, ...]:
+        return self.data.partners
+
+    @property
+    def newsletters(self) -> tuple[NewsletterConfig, ...]:
+        return self.data.newsletters
+
+    def sources(self) -> list[Source]:
+        return _flatten_sources(self.data, self.path.parent)
+
+    def partner(self, key: str) -> PartnerConfig | None:
+        return next((p for p in self.partners if p.key == key), None)
+
+    def section(self, key: str) -> SectionConfig | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def newsletter(self, key: str | None = None) -> NewsletterConfig:
+        if key is None:
+            return self.newsletters[0]
+        for newsletter in self.newsletters:
+            if newsletter.key == key:
+                return newsletter
+        known = ", ".join(n.key for n in self.newsletters)
+        raise ConfigError(str(self.path), "newsletters", f"no newsletter {key!r}; known: {known}")
+
+
+def _flatten_sources(data: FileConfig, base_dir: Path) -> list[Source]:
+    default_section = data.default_section or data.sections[0].key
+    result = []
+    for partner in data.partners:
+        for index, source in enumerate(partner.sources):
+            key = source.key or (partner.key if index == 0 else f"{partner.key}-{index + 1}")
+            result.append(
+                Source(
+                    key=key,
+                    partner_key=partner.key,
+                    partner_name=partner.name,
+                    kind=source.kind,
+                    url=_resolve_url(source.url, base_dir),
+                    section=source.section or partner.section or default_section,
+                    enabled=source.enabled,
+                    selectors=source.selectors,
+                    max_items=source.max_items,
+                    language=source.language,
+                )
+            )
+    return result
+
+
+def _resolve_url(url: str, base_dir: Path) -> str:
+    """A URL without a scheme is a file path relative to the config file."""
+    if urlsplit(url).scheme:
+        return url
+    return (base_dir / url).resolve().as_uri()
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-after", "function-before", "literal")):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _check_references(data: FileConfig, file: str) -> None:
+    section_keys = {s.key for s in data.sections}
+    _unique([s.key for s in data.sections], file, "sections", "section key")
+    _unique([p.key for p in data.partners], file, "partners", "partner key")
+    _unique([n.key for n in data.newsletters], file, "newsletters", "newsletter key")
+    if data.default_section and data.default_section not in section_keys:
+        raise ConfigError(file, "default_section", _unknown_section(data.default_section, section_keys))
+    source_keys: dict[str, str] = {}
+    for p_index, partner in enumerate(data.partners):
+        if partner.section and partner.section not in section_keys:
+            raise ConfigError(file, f"partners[{p_index}].section", _unknown_section(partner.section, section_keys))
+        for s_index, source in enumerate(partner.sources):
+            where = f"partners[{p_index}].sources[{s_index}]"
+            if source.section and source.section not in section_keys:
+                raise ConfigError(file, f"{where}.section", _unknown_section(source.section, section_keys))
+            key = source.key or (partner.key if s_index == 0 else f"{partner.key}-{s_index + 1}")
+            if key in source_keys:
+                raise ConfigError(file, f"{where}.key", f"source key {key!r} is already used by {source_keys[key]}")
+            source_keys[key] = where
+    for n_index, newsletter in enumerate(data.newsletters):
+        for s_index, section in enumerate(newsletter.sections):
+            if section not in section_keys:
+                raise ConfigError(file, f"newsletters[{n_index}].sections[{s_index}]", _unknown_section(section, section_keys))
+
+
+def _unknown_section(key: str, known: set[str]) -> str:
+    return f"unknown section {key!r}; known sections: {', '.join(sorted(known))}"
+
+
+def _unique(keys: list[str], file: str, path: str, what: str) -> None:
+    seen: set[str] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise ConfigError(file, f"{path}[{index}].key", f"duplicate {what} {key!r}")
+        seen.add(key)
+
+
+def parse_config(text: str, file: str) -> FileConfig:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(file, where, f"not valid YAML: {getattr(e, 'problem', e)}") from e
+    if not isinstance(raw, dict):
+        raise ConfigError(file, "", "the file must be a YAML mapping with sections, partners and newsletters")
+    try:
+        data = FileConfig.model_validate(raw)
+    except ValidationError as e:
+        first = e.errors()[0]
+        more = len(e.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(file, _format_loc(tuple(first["loc"])), _describe(first) + suffix) from e
+    _check_references(data, file)
+    return data
+
+
+def _describe(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check the spelling against the README's configuration section)"
+    if error["type"] == "missing":
+        return "required key is missing"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """A minimal .env reader: KEY=VALUE lines, # comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$", line)
+        if not match or line.lstrip().startswith("#"):
+            continue
+        value = match.group(2)
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[match.group(1)] = value
+    return values
+
+
+def load_settings(env: dict[str, str] | None = None, var_dir: Path | None = None) -> Settings:
+    if env is None:
+        env = {**read_dotenv(Path(".env")), **os.environ}
+    var = Path(env.get("NEWSLETTER_VAR_DIR", "")) if env.get("NEWSLETTER_VAR_DIR") else (var_dir or Path("var"))
+    return Settings(
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'newsletter.db'}",
+        smtp_url=env.get("SMTP_URL") or f"file://{(var / 'outbox').resolve()}",
+        secret_key=env.get("SECRET_KEY", ""),
+        base_url=(env.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        var_dir=var,
+    )
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("NEWSLETTER_CONFIG", "feeds.yaml"))
+
+
+def load_config(path: Path | str | None = None, settings: Settings | None = None) -> Config:
+    path = Path(path) if path is not None else default_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise ConfigError(str(path), "", "file not found (set --config or NEWSLETTER_CONFIG)") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(str(path), "", f"not UTF-8 text: {e}") from e
+    data = parse_config(text, str(path))
+    return Config(path=path.resolve(), data=data, settings=settings or load_settings())

@@ -1,0 +1,116 @@
+"""Frozen dataclasses that cross stage boundaries. Raw feedparser dicts, httpx responses and
+SQL rows never leave the module that produced them; these do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry as a source kind parsed it, before cleaning. Every field may be missing."""
+
+    guid: str | None = None
+    url: str | None = None
+    title: str | None = None
+    summary_html: str | None = None
+    content_html: str | None = None
+    image_url: str | None = None
+    image_alt: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+    # sitemap entries carry only a URL and a date; collect reads the page for the rest
+    needs_page: bool = False
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a source kind made of one fetched document."""
+
+    entries: tuple[Entry, ...]
+    title: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CleanItem:
+    """An item ready to store: sanitised, canonical URL, aware UTC dates."""
+
+    guid: str
+    url: str
+    canonical_url: str
+    title: str
+    summary_html: str
+    summary_text: str
+    image_url: str | None
+    image_alt: str | None
+    author: str | None
+    published_at: datetime
+    date_is_estimated: bool
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A source's stored fetch state and health, as read from the database."""
+
+    id: int
+    key: str
+    partner_key: str
+    kind: str
+    url: str
+    section: str
+    enabled: bool
+    etag: str | None
+    last_modified: str | None
+    retry_after: datetime | None
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    consecutive_failures: int
+    gone: bool
+    new_items_last_run: int
+    last_new_item_at: datetime | None
+    created_at: datetime
+    items_last_30_days: int = 0
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """The outcome of collecting one source in one run."""
+
+    key: str
+    outcome: str  # ok, not_modified, error, skipped
+    status: int | None = None
+    new_items: int = 0
+    seen_items: int = 0
+    error: str | None = None
+    bytes: int = 0
+    duration_ms: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectReport:
+    started_at: datetime
+    finished_at: datetime
+    sources: tuple[SourceReport, ...] = field(default_factory=tuple)
+
+    @property
+    def new_items(self) -> int:
+        return sum(s.new_items for s in self.sources)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for s in self.sources if s.outcome == "error")
+
+    @property
+    def attempted(self) -> int:
+        return sum(1 for s in self.sources if s.outcome != "skipped")
+
+    @property
+    def all_failed(self) -> bool:
+        return self.attempted > 0 and self.failed == self.attempted
