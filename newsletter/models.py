@@ -114,3 +114,29 @@ class CollectReport:
     @property
     def all_failed(self) -> bool:
         return self.attempted > 0 and self.failed == self.attempted
+
+
+# --- contracts between render, subscribers and the outbox ----------------------------------
+
+@dataclass(frozen=True)
+class Rendered:
+    """An issue rendered once. ``html`` and ``text`` hold per-recipient placeholders
+    (see ``newsletter.render.placeholders``) that the send step fills in."""
+
+    issue_id: int
+    newsletter_key: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    web_html: str = ""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One subscriber as the outbox sees them."""
+
+    subscriber_id: int
+    email: str
+    name: str = ""
+    language: str = "da"

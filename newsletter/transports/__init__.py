@@ -1,0 +1,45 @@
+"""Mail transports, chosen by the scheme of ``SMTP_URL``.
+
+    smtp://user:pass@host:587   SMTP with STARTTLS when offered (``?starttls=no`` to skip)
+    smtps://user:pass@host:465  SMTP over TLS
+    file:///path/to/folder      one .eml file per message (the embedded default, tests, demo)
+
+Every transport implements ``Transport``. To add one, write a module with a class taking the
+parsed URL and register its scheme in ``SCHEMES``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Protocol
+from urllib.parse import SplitResult, urlsplit
+
+from newsletter.errors import ConfigError
+
+
+class Transport(Protocol):
+    def send(self, message: bytes, sender: str, recipients: list[str]) -> str:
+        """Deliver one serialised message (CRLF line ends); return the server's answer.
+
+        Raises TemporaryDeliveryError (retry later) or PermanentDeliveryError (do not retry).
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+SCHEMES = {
+    "smtp": "newsletter.transports.smtp:SMTPTransport",
+    "smtps": "newsletter.transports.smtp:SMTPTransport",
+    "file": "newsletter.transports.file:FileTransport",
+}
+
+
+def open_transport(url: str) -> Transport:
+    parts: SplitResult = urlsplit(url)
+    target = SCHEMES.get(parts.scheme)
+    if target is None:
+        raise ConfigError("SMTP_URL", "", f"unsupported scheme {parts.scheme!r}; use one of {', '.join(SCHEMES)}")
+    module_name, class_name = target.split(":")
+    cls = getattr(import_module(module_name), class_name)
+    return cls(parts)  # type: ignore[no-any-return]
