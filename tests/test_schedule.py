@@ -1,0 +1,100 @@
+"""scheduler.py: cron jobs in Europe/Copenhagen, a persistent job store, one process only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import func, select
+
+from newsletter.db.schema import items
+from newsletter.schedule import SingleInstanceLock, build_scheduler, job_specs, run_collect
+from tests.conftest import MINIMAL_CONFIG, REPO
+
+CPH = ZoneInfo("Europe/Copenhagen")
+RSS = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>
+<item><title>Nyt lager i Vejle</title><link>https://example.dk/lager</link>
+<pubDate>Tue, 24 Nov 2026 09:00:00 +0100</pubDate></item></channel></rss>"""
+
+
+def _config(make_config, url="https://example.invalid/feed", cron='"0 6,12,18 * * mon-fri"'):
+    return make_config(MINIMAL_CONFIG.replace("partners: []", f"""partners:
+  - key: bv
+    name: BusinessVejle
+    sources:
+      - kind: feed
+        url: {url}
+schedule:
+  timezone: Europe/Copenhagen
+  collect: {cron}
+"""))
+
+
+def test_collect_job_fires_on_copenhagen_time(make_config):
+    config = _config(make_config)
+    scheduler = build_scheduler(config, BackgroundScheduler)
+    [job] = scheduler.get_jobs()
+    assert job.id == "collect-0"
+    # Wednesday 25 November 2026, 12:30 in Copenhagen: the next run is 18:00 the same day.
+    now = datetime(2026, 11, 25, 12, 30, tzinfo=CPH)
+    assert job.trigger.get_next_fire_time(None, now) == datetime(2026, 11, 25, 18, 0, tzinfo=CPH)
+    # Friday 18:30 -> Monday 06:00 (no weekend runs); summer time is handled by the zone.
+    friday = datetime(2026, 11, 27, 18, 30, tzinfo=CPH)
+    assert job.trigger.get_next_fire_time(None, friday) == datetime(2026, 11, 30, 6, 0, tzinfo=CPH)
+    summer = datetime(2026, 6, 1, 7, 0, tzinfo=CPH)
+    assert job.trigger.get_next_fire_time(None, summer).utcoffset().total_seconds() == 7200
+
+
+def test_jobs_persist_in_the_database(make_config):
+    config = _config(make_config)
+    first = build_scheduler(config, BackgroundScheduler)
+    first.start(paused=True)
+    first.shutdown(wait=False)
+    store = SQLAlchemyJobStore(url=config.settings.database_url, tablename="apscheduler_jobs")
+    second = BackgroundScheduler(jobstores={"default": store})
+    second.start(paused=True)
+    try:
+        assert [job.id for job in second.get_jobs()] == ["collect-0"]
+    finally:
+        second.shutdown(wait=False)
+
+
+def test_several_cron_times_give_several_jobs(make_config):
+    config = _config(make_config, cron='["0 6 * * *", "30 12 * * *"]')
+    assert [spec.cron for spec in job_specs(config)] == ["0 6 * * *", "30 12 * * *"]
+
+
+def test_collect_job_collects(make_config, http_server, db):
+    url = http_server.add("/feed", RSS, content_type="application/rss+xml")
+    config = _config(make_config, url=url)
+    os.environ["DATABASE_URL"] = config.settings.database_url
+    try:
+        run_collect(str(config.path))
+    finally:
+        del os.environ["DATABASE_URL"]
+    with db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(items)).scalar() == 1
+
+
+def test_only_one_scheduler_may_run(make_config, tmp_path):
+    config = _config(make_config)
+    lock = SingleInstanceLock(config)
+    assert lock.acquire()
+    try:
+        assert not SingleInstanceLock(config).acquire()
+        env = {**os.environ, "DATABASE_URL": config.settings.database_url, "PYTHONPATH": str(REPO)}
+        proc = subprocess.run([sys.executable, str(REPO / "scheduler.py"), "--config", str(config.path)],
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 1
+        assert "another scheduler process is already running" in proc.stderr
+    finally:
+        lock.release()
+    again = SingleInstanceLock(replace(config))
+    assert again.acquire()
+    again.release()
