@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -95,6 +96,10 @@ class NewsletterConfig(_Model):
     empty_week: Literal["skip", "curated_only"] = "skip"
     utm: bool = True
     send_day: str = "thu 08:00"
+    # compose/render (issue 3): events section, why the reader gets the email (markedsføringsloven §10), UTM source
+    events_section: str = "arrangementer"
+    footer_reason: str = ""
+    utm_source: str = "nyhedsbrev"
 
 
 class ColorsConfig(_Model):
@@ -118,6 +123,8 @@ class BrandConfig(_Model):
     contact_email: str = "kontakt@example.dk"
     postal_address: str = ""
     cvr: str = ""
+    # render (issue 3): a deployment template dir searched before the repo's templates/
+    template_dir: str = ""
 
 
 class CollectConfig(_Model):
@@ -132,6 +139,28 @@ class CollectConfig(_Model):
     stale_after_days: int = Field(default=21, ge=1)
     sitemap_pages_per_run: int = Field(default=20, ge=0, le=500)
     summary_chars: int = Field(default=300, ge=40, le=5000)
+
+
+class SendConfig(_Model):
+    """Queue and send (issue 5): pace, retries, bounces, list headers, DKIM. The DKIM private
+    key is a secret: its path comes from the environment (DKIM_KEY_PATH), never from here."""
+
+    workers: int = Field(default=4, ge=1, le=64)
+    rate_per_second: float = Field(default=20.0, ge=0)
+    rate_per_hour: int = Field(default=0, ge=0)
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    lease_seconds: int = Field(default=300, ge=1)
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    backoff_seconds: float = Field(default=60.0, ge=0)
+    backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    bounce_threshold: int = Field(default=3, ge=1)
+    list_id: str = ""
+    feedback_id: str = ""
+    unsubscribe_mailto: str = ""
+    message_id_domain: str = ""
+    dkim_selector: str = ""
+    dkim_domain: str = ""
 
 
 class ScheduleConfig(_Model):
@@ -152,12 +181,26 @@ class ScheduleConfig(_Model):
         return value
 
 
+class SubscribersConfig(_Model):
+    """Sign-up, consent and link settings (issue 4); see docs/subscribers.md."""
+
+    consent_version: str = "2026-1"
+    confirm_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+    preferences_link_days: int = Field(default=365, ge=1)
+    resend_after_minutes: int = Field(default=10, ge=0)
+    subscribe_per_ip: int = Field(default=10, ge=1)
+    rate_window_minutes: int = Field(default=10, ge=1)
+    privacy_url: str = ""
+
+
 class FileConfig(_Model):
     """The shape of feeds.yaml."""
 
     brand: BrandConfig = BrandConfig()
+    subscribers: SubscribersConfig = SubscribersConfig()
     collect: CollectConfig = CollectConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    send: SendConfig = SendConfig()
     sections: tuple[SectionConfig, ...] = Field(min_length=1)
     partners: tuple[PartnerConfig, ...] = ()
     newsletters: tuple[NewsletterConfig, ...] = Field(min_length=1)
@@ -367,10 +410,24 @@ def load_settings(env: dict[str, str] | None = None, var_dir: Path | None = None
     return Settings(
         database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'newsletter.db'}",
         smtp_url=env.get("SMTP_URL") or f"file://{(var / 'outbox').resolve()}",
-        secret_key=env.get("SECRET_KEY", ""),
+        secret_key=env.get("SECRET_KEY") or _embedded_secret_key(var),
         base_url=(env.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
         var_dir=var,
     )
+
+
+def _embedded_secret_key(var: Path) -> str:
+    """The embedded default: a random key made once and kept in var/secret_key (mode 0600)."""
+    path = var / "secret_key"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        except FileExistsError:
+            pass  # another process made it first; read theirs
+    return path.read_text(encoding="utf-8").strip()
 
 
 def default_config_path() -> Path:

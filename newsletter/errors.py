@@ -6,18 +6,32 @@
     ├── NotFound                    a named object does not exist (web: 404)
     ├── SourceError(source)         one source failed; collect records it and goes on
     │   ├── FetchError              network, HTTP status, size cap, deadline
+    │   │   ├── RetryLater          429/503 with Retry-After: skip the source until then
+    │   │   └── SourceGone          410: the feed was removed; skip until the URL changes
     │   └── ParseError              the bytes are not what the source's kind expects
     ├── CurateError                 a hand-added item cannot be read or is invalid
+    ├── ComposeError                compose or review cannot do what was asked
+    │   ├── EmptyWeek               no new items for the issue; nothing was composed
+    │   └── IssueStateError         the issue's status does not allow it (approved, sent)
     ├── RenderError(issue)          a template or MJML failed
+    ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
+    │   ├── InvalidAddress(address) not a usable email address (says why)
+    │   ├── Suppressed              the address was erased; it may not be added back
+    │   └── BadToken / ExpiredToken a link that was tampered with (400) or is too old (410)
     └── DeliveryError(recipient)
         ├── TemporaryDeliveryError  4xx / dropped connection: retry later
-        └── PermanentDeliveryError  5xx for this recipient: do not retry
+        │   └── ConnectFailedError  the server cannot be reached at all
+        ├── PermanentDeliveryError  5xx for this message: do not retry
+        │   └── RecipientRefusedError  5xx at RCPT: a hard bounce
+        └── ServerRefusedError      5xx for us as a sender (login, greeting, MAIL FROM): stop the run
 
 Third-party exceptions are wrapped once, where they happen, with ``raise ... from e``.
 Each message names the object and says what to check.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class NewsletterError(Exception):
@@ -60,12 +74,34 @@ class FetchError(SourceError):
         super().__init__(source, problem)
 
 
+class RetryLater(FetchError):
+    def __init__(self, source: str, problem: str, status: int | None, retry_after: datetime) -> None:
+        self.retry_after = retry_after
+        super().__init__(source, problem, status)
+
+
+class SourceGone(FetchError):
+    pass
+
+
 class ParseError(SourceError):
     pass
 
 
 class CurateError(NewsletterError):
     pass
+
+
+class ComposeError(NewsletterError):
+    pass
+
+
+class EmptyWeek(ComposeError):
+    pass
+
+
+class IssueStateError(ComposeError):
+    status = 409
 
 
 class RenderError(NewsletterError):
@@ -86,3 +122,39 @@ class TemporaryDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     pass
+
+
+class SubscriberError(NewsletterError):
+    pass
+
+
+class InvalidAddress(SubscriberError):
+    def __init__(self, address: str, problem: str, code: str = "syntax") -> None:
+        self.address = address
+        self.problem = problem
+        self.code = code  # empty, too_long, syntax, unicode_local: the web page translates it
+        super().__init__(f"{address!r}: {problem}")
+
+
+class Suppressed(SubscriberError):
+    pass
+
+
+class BadToken(SubscriberError):
+    status = 400
+
+
+class ExpiredToken(BadToken):
+    status = 410
+
+
+class ConnectFailedError(TemporaryDeliveryError):
+    pass
+
+
+class RecipientRefusedError(PermanentDeliveryError):
+    pass
+
+
+class ServerRefusedError(DeliveryError):
+    """The server refuses the whole connection: every message would fail the same way."""

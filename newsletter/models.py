@@ -5,7 +5,7 @@ SQL rows never leave the module that produced them; these do.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,92 @@ class Recipient:
     email: str
     name: str = ""
     language: str = "da"
+
+
+# --- compose, review and render (issue 3) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidate:
+    """An item as compose sees it: what selection, clustering and ranking decide on."""
+
+    id: int
+    origin: str  # "feed" or "curated"
+    partner_key: str | None
+    section: str | None
+    url: str
+    canonical_url: str
+    title: str
+    summary_text: str
+    published_at: datetime
+    first_seen_at: datetime
+    image_url: str | None = None
+    image_alt: str | None = None
+    pinned: bool = False
+    event_starts_at: datetime | None = None
+    event_ends_at: datetime | None = None
+    event_location: str | None = None
+    signup_url: str | None = None
+    removed_at: datetime | None = None
+
+    @property
+    def is_event(self) -> bool:
+        return self.event_starts_at is not None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Compose's decision for one item of an issue. ``duplicate_of`` names the item shown instead."""
+
+    item_id: int
+    section: str
+    position: int
+    included: bool = True
+    reason: str = ""  # "partner cap", "section cap", "issue cap", "duplicate"
+    duplicate_of: int | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    id: int
+    newsletter_key: str
+    iso_year: int
+    iso_week: int
+    issue_date: date
+    status: str  # draft, approved, queued, sent
+    subject: str
+    preheader: str
+    intro: str
+    window_start: datetime
+    window_end: datetime
+    created_at: datetime
+    updated_at: datetime
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    sent_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.iso_year}-W{self.iso_week:02d}"
+
+
+@dataclass(frozen=True)
+class IssueItem:
+    """One item placed in an issue, with the reviewer's overrides and its near-duplicates."""
+
+    item: Candidate
+    section: str
+    position: int
+    included: bool
+    reason: str = ""
+    moved: bool = False
+    title_override: str | None = None
+    summary_override: str | None = None
+    also_by: tuple[str, ...] = ()  # partner keys of near-duplicates
+
+    @property
+    def title(self) -> str:
+        return self.title_override if self.title_override is not None else self.item.title
+
+    @property
+    def summary(self) -> str:
+        return self.summary_override if self.summary_override is not None else self.item.summary_text

@@ -1,1 +1,195 @@
-"""``newsletter compose ...`` commands (filled in by the issue that builds them)."""
+"""``newsletter draft | issues | issue show/edit | render | approve | archive build`` (issue 3)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newsletter import review
+from newsletter.cli.app import App, json_option, main, pass_app, print_json, print_table
+from newsletter.compose import compose
+from newsletter.db import issues as q
+from newsletter.errors import ComposeError
+from newsletter.render import render_issue, write_outputs
+from newsletter.render.archive import build_archive
+from newsletter.render.context import partner_name
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+by_option = click.option("--by", default=_user, show_default="login name",
+                         help="Who makes the change (recorded in the audit log).")
+
+
+@main.command("draft")
+@click.option("--newsletter", "newsletter_key", default=None, help="Newsletter key (default: the first).")
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W48 (default: this week).")
+@json_option
+@pass_app
+def draft(app: App, newsletter_key: str | None, week: str | None, as_json: bool) -> None:
+    """Create this week's draft issue, or refresh it while it is still a draft."""
+    issue = compose(app.db, app.config, newsletter_key, week)
+    _, placed = review.get(app.db, issue.id)
+    included = sum(1 for p in placed if p.included)
+    if as_json:
+        print_json({"issue": issue, "included": included, "items": len(placed)})
+        return
+    click.echo(f"Issue {issue.id}: {issue.newsletter_key} {issue.label} ({issue.status}), "
+               f"{included} items included, {len(placed) - included} left out")
+    click.echo(f"Subject: {issue.subject}")
+    click.echo(f"Next: newsletter issue show {issue.id}; newsletter render {issue.id}")
+
+
+@main.command("issues")
+@click.option("--newsletter", "newsletter_key", default=None)
+@click.option("--status", type=click.Choice(review.STATUSES), default=None)
+@json_option
+@pass_app
+def issues_list(app: App, newsletter_key: str | None, status: str | None, as_json: bool) -> None:
+    """List issues with their status."""
+    with app.db.connect() as conn:
+        found = q.list_issues(conn, newsletter_key, status)
+    if as_json:
+        print_json(found)
+        return
+    rows = [[i.id, i.newsletter_key, i.label, i.status, i.subject,
+             f"{i.approved_by} {i.approved_at:%Y-%m-%d %H:%M}" if i.approved_at else ""] for i in found]
+    print_table("Issues", ["id", "newsletter", "week", "status", "subject", "approved"], rows)
+
+
+@main.group("issue")
+def issue_group() -> None:
+    """Show and edit one issue."""
+
+
+@issue_group.command("show")
+@click.argument("issue_id", type=int)
+@json_option
+@pass_app
+def issue_show(app: App, issue_id: int, as_json: bool) -> None:
+    """Print the issue's texts, sections and items (item ids are used by `issue edit`)."""
+    issue, placed = review.get(app.db, issue_id)
+    if as_json:
+        print_json({"issue": issue, "items": [_item_json(app, p) for p in placed]})
+        return
+    click.echo(f"Issue {issue.id} · {issue.newsletter_key} {issue.label} · {issue.status}")
+    if issue.approved_at:
+        click.echo(f"Approved by {issue.approved_by} at {issue.approved_at:%Y-%m-%d %H:%M} UTC")
+    click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
+    newsletter = app.config.newsletter(issue.newsletter_key)
+    for key in newsletter.sections or [s.key for s in app.config.sections]:
+        section = app.config.section(key)
+        rows = [[p.item.id, "yes" if p.included else f"no ({p.reason})", p.title[:70],
+                 partner_name(app.config, p.item.partner_key)
+                 + (f" +{len(p.also_by)}" if p.also_by else ""),
+                 p.item.event_starts_at.date() if p.item.event_starts_at else p.item.published_at.date()]
+                for p in sorted(placed, key=lambda p: p.position) if p.section == key]
+        if rows:
+            print_table(section.title if section else key, ["item", "included", "title", "partner", "date"], rows)
+
+
+def _item_json(app: App, p: Any) -> dict[str, Any]:
+    return {"item_id": p.item.id, "section": p.section, "position": p.position, "included": p.included,
+            "reason": p.reason, "title": p.title, "summary": p.summary, "url": p.item.url,
+            "partner": partner_name(app.config, p.item.partner_key),
+            "also": [partner_name(app.config, k) for k in p.also_by]}
+
+
+@issue_group.command("edit")
+@click.argument("issue_id", type=int)
+@click.option("--subject", default=None)
+@click.option("--preheader", default=None)
+@click.option("--intro", default=None, help="Intro text; a blank line starts a new paragraph.")
+@click.option("--include", "includes", type=int, multiple=True, metavar="ITEM")
+@click.option("--exclude", "excludes", type=int, multiple=True, metavar="ITEM")
+@click.option("--move", "moves", type=(int, str), multiple=True, metavar="ITEM SECTION[:POS]",
+              help="Move an item to a section and optionally a 1-based position: --move 12 arrangementer:1")
+@click.option("--title", "titles", type=(int, str), multiple=True, metavar="ITEM TEXT",
+              help='Override an item\'s title in this issue ("" restores the original).')
+@click.option("--summary", "summaries", type=(int, str), multiple=True, metavar="ITEM TEXT")
+@by_option
+@pass_app
+def issue_edit(app: App, issue_id: int, subject: str | None, preheader: str | None, intro: str | None,
+               includes: tuple[int, ...], excludes: tuple[int, ...], moves: tuple[tuple[int, str], ...],
+               titles: tuple[tuple[int, str], ...], summaries: tuple[tuple[int, str], ...], by: str) -> None:
+    """Edit texts and items. Editing an approved issue sends it back to draft."""
+    db = app.db
+    review.set_texts(db, issue_id, by, subject=subject, preheader=preheader,
+                     intro=intro.replace("\\n", "\n") if intro is not None else None)
+    for item_id in includes:
+        review.include(db, issue_id, item_id, by)
+    for item_id in excludes:
+        review.exclude(db, issue_id, item_id, by)
+    issue, _ = review.get(db, issue_id)
+    sections = app.config.newsletter(issue.newsletter_key).sections or [s.key for s in app.config.sections]
+    for item_id, target in moves:
+        section, _sep, pos = target.partition(":")
+        if section and section not in sections:
+            raise ComposeError(f"unknown section {section!r}; sections of this newsletter: {', '.join(sections)}")
+        if pos and not pos.isdigit():
+            raise ComposeError(f"position {pos!r} is not a number (1 is the top)")
+        review.move(db, issue_id, item_id, by, section=section or None,
+                    position=int(pos) - 1 if pos else None)
+    for item_id, text in titles:
+        review.override(db, issue_id, item_id, by, title=text)
+    for item_id, text in summaries:
+        review.override(db, issue_id, item_id, by, summary=text)
+    issue, _ = review.get(db, issue_id)
+    click.echo(f"Issue {issue.id} saved ({issue.status}).")
+
+
+@main.command("render")
+@click.argument("issue_id", type=int)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for email.html, email.txt, web.html, preview.html (default: var/render/ISSUE).")
+@click.option("--offline", is_flag=True, help="Skip the link check (no network).")
+@json_option
+@pass_app
+def render_cmd(app: App, issue_id: int, out: Path | None, offline: bool, as_json: bool) -> None:
+    """Render an issue once (email HTML + text, web page, preview) and run the preflight."""
+    result = render_issue(app.db, app.config, issue_id, check_links=not offline)
+    folder = out or app.config.settings.var_dir / "render" / str(issue_id)
+    paths = write_outputs(app.config, result, folder)
+    if as_json:
+        print_json({"files": paths, "preflight": [f.to_dict() for f in result.preflight]})
+        return
+    for path in paths:
+        click.echo(f"wrote {path}")
+    for finding in result.preflight:
+        click.echo(f"{finding.level:7} {finding.check}: {finding.message}")
+    errors = sum(1 for f in result.preflight if f.level == "error")
+    click.echo(f"Preflight: {errors} error(s)." + ("" if offline else " Links checked."))
+
+
+@main.command("approve")
+@click.argument("issue_id", type=int)
+@by_option
+@pass_app
+def approve_cmd(app: App, issue_id: int, by: str) -> None:
+    """Approve an issue for sending (records who and when)."""
+    issue = review.approve(app.db, issue_id, by)
+    click.echo(f"Issue {issue.id} approved by {issue.approved_by} at {issue.approved_at:%Y-%m-%d %H:%M} UTC.")
+
+
+@main.group("archive")
+def archive_group() -> None:
+    """The public archive of sent issues."""
+
+
+@archive_group.command("build")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the static site (default: var/archive).")
+@pass_app
+def archive_build(app: App, out: Path | None) -> None:
+    """Write a static site of sent issues: index, one page per issue, an Atom feed per newsletter."""
+    folder = out or app.config.settings.var_dir / "archive"
+    written = build_archive(app.db, app.config, folder)
+    click.echo(f"wrote {len(written)} files to {folder}")

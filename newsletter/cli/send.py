@@ -1,1 +1,179 @@
-"""``newsletter send ...`` commands (filled in by the issue that builds them)."""
+"""``newsletter test-send | queue | send | outbox``: the outbox commands (issue 5)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from newsletter.cli.app import (
+    App,
+    console,
+    is_terminal,
+    json_option,
+    main,
+    pass_app,
+    print_json,
+    print_table,
+)
+from newsletter.errors import NewsletterError
+from newsletter.outbox import run
+from newsletter.outbox.models import STATUSES
+from newsletter.outbox.worker import SendReport
+
+
+def _parse_at(value: str | None, timezone: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        local = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise click.BadParameter(f"{value!r} is not a time like \"2026-11-27 08:00\"", param_hint="--at") from e
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(timezone))
+    return local
+
+
+@main.command("test-send")
+@click.argument("issue_id", type=int)
+@click.option("--to", "to", required=True, help="Comma-separated reviewer addresses.")
+@pass_app
+def test_send_cmd(app: App, issue_id: int, to: str) -> None:
+    """Send the real message of issue ISSUE_ID, subject marked [TEST], to reviewers (any status)."""
+    addresses = [a.strip() for a in to.split(",") if a.strip()]
+    if not addresses:
+        raise click.BadParameter("give at least one address", param_hint="--to")
+    replies = run.test_send(app.db, app.config, issue_id, addresses)
+    for address, reply in zip(addresses, replies, strict=True):
+        click.echo(f"{address}: {reply}")
+
+
+@main.command("queue")
+@click.argument("issue_id", type=int)
+@click.option("--at", "at", help='Send from this local time, e.g. "2026-11-27 08:00" (default: now).')
+@json_option
+@pass_app
+def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
+    """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op)."""
+    report = run.queue_issue(app.db, app.config, issue_id, _parse_at(at, app.config.data.schedule.timezone))
+    if as_json:
+        print_json(report)
+    elif report.already_queued:
+        click.echo(f"Issue {issue_id} was already queued; nothing added.")
+    else:
+        click.echo(f"Queued issue {issue_id} for {report.added} subscribers, "
+                   f"from {report.send_after.astimezone(ZoneInfo(app.config.data.schedule.timezone)):%Y-%m-%d %H:%M}.")
+
+
+@main.command("send")
+@click.option("--workers", type=click.IntRange(1, 64), help="SMTP connections used side by side (send.workers).")
+@click.option("--rate", type=click.FloatRange(0), help="Messages per second, 0 for no limit (send.rate_per_second).")
+@click.option("--wait", is_flag=True, help="Keep going until no row is pending (waits for retries).")
+@json_option
+@pass_app
+def send_cmd(app: App, workers: int | None, rate: float | None, wait: bool, as_json: bool) -> None:
+    """Send due outbox rows. SIGTERM or Ctrl-C finishes the messages in flight and stops."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    options = run.SendOptions(workers=workers, rate_per_second=rate, wait=wait)
+    try:
+        if is_terminal() and not as_json:
+            report = _send_with_progress(app, options, stop)
+        else:
+            report = run.send_due(app.db, app.config, options, stop=stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if as_json:
+        print_json(report)
+    else:
+        _print_report(report)
+    if report.stopped == "error":
+        raise SendStopped(report.error)
+
+
+class SendStopped(NewsletterError):
+    def __init__(self, error: str) -> None:
+        super().__init__(f"sending stopped: {error}. Rows not sent stay queued; run `newsletter send` again "
+                         "when the problem is fixed.")
+
+
+def _send_with_progress(app: App, options: run.SendOptions, stop: threading.Event) -> SendReport:
+    with Progress(TextColumn("Sender"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
+                  TimeRemainingColumn(), console=console(stderr=True), transient=True) as progress:
+        task = progress.add_task("send", total=None, detail="")
+
+        def update(report: SendReport) -> None:
+            progress.update(task, total=report.due_at_start or None, completed=report.done,
+                            detail=f"{report.retried} retried, {report.failed + report.bounced} failed")
+
+        return run.send_due(app.db, app.config, options, stop=stop, on_progress=update)
+
+
+def _print_report(report: SendReport) -> None:
+    rate = report.sent / report.seconds if report.seconds else 0.0
+    click.echo(f"Sent {report.sent}, retry later {report.retried}, failed {report.failed}, "
+               f"bounced {report.bounced} in {report.seconds:.1f} s ({rate:.0f}/s).")
+    if report.stopped == "signal" or (report.stopped == "" and report.released):
+        click.echo(f"Stopped; {report.released} claimed rows were handed back to the queue.")
+    if report.stopped == "hourly limit":
+        click.echo("The hourly limit (send.rate_per_hour) is reached; the rest waits for the next run.")
+    if report.unknown_found:
+        click.echo(f"Warning: {report.unknown_found} rows were found between 'sending' and 'sent' after a crash. "
+                   "They are NOT resent automatically; see `newsletter outbox` and docs/outbox.md.", err=True)
+
+
+@main.group("outbox", invoke_without_command=True)
+@click.option("--issue", "issue_id", type=int, help="Only this issue.")
+@click.option("--errors", "n_errors", type=int, default=10, show_default=True, help="How many recent errors to show.")
+@json_option
+@click.pass_context
+def outbox_cmd(ctx: click.Context, issue_id: int | None, n_errors: int, as_json: bool) -> None:
+    """Counts per status per issue, and the last errors."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app: App = ctx.obj
+    status = run.outbox_status(app.db, issue_id, n_errors)
+    by_issue: dict[int, dict[str, int]] = {}
+    for c in status.counts:
+        by_issue.setdefault(c.issue_id, {s: 0 for s in STATUSES})[c.status] = c.count
+    if as_json:
+        print_json({"issues": [{"issue_id": i, **counts} for i, counts in by_issue.items()],
+                    "errors": status.errors})
+        return
+    if not by_issue:
+        click.echo("The outbox is empty.")
+        return
+    print_table("Outbox", ["issue", *STATUSES], [[i, *counts.values()] for i, counts in by_issue.items()])
+    if status.errors:
+        print_table("Last errors", ["row", "issue", "to", "status", "tries", "error"],
+                    [[e.row_id, e.issue_id, e.email, e.status, e.attempts, e.error[:100]] for e in status.errors])
+    unknown = sum(c.get("unknown", 0) for c in by_issue.values())
+    if unknown:
+        click.echo(f"{unknown} rows have an unknown fate (the sender stopped between 'sending' and 'sent'). "
+                   "Check the mail server's log, then `newsletter outbox resolve ISSUE --mark-sent` or `--resend`.")
+
+
+@outbox_cmd.command("resolve")
+@click.argument("issue_id", type=int)
+@click.option("--resend", "action", flag_value="resend", help="Send the unknown rows again (same Message-ID).")
+@click.option("--mark-sent", "action", flag_value="mark-sent", help="Count the unknown rows as sent.")
+@pass_app
+def outbox_resolve(app: App, issue_id: int, action: str | None) -> None:
+    """Decide about rows whose fate is unknown after a crash."""
+    if action is None:
+        raise click.UsageError("choose --resend or --mark-sent")
+    n = run.requeue(app.db, issue_id, "unknown") if action == "resend" else run.resolve_unknown(app.db, issue_id)
+    click.echo(f"{n} rows of issue {issue_id} {'queued again' if action == 'resend' else 'marked sent'}.")
+
+
+@outbox_cmd.command("retry")
+@click.argument("issue_id", type=int)
+@pass_app
+def outbox_retry(app: App, issue_id: int) -> None:
+    """Queue the failed rows of an issue again (after fixing what made them fail)."""
+    click.echo(f"{run.requeue(app.db, issue_id, 'failed')} failed rows of issue {issue_id} queued again.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -108,4 +109,192 @@ fetch_log = Table(
     Column("bytes", Integer, nullable=False, default=0),
     Column("duration_ms", Integer, nullable=False, default=0),
     Index("ix_fetch_log_source_id_fetched_at", "source_id", "fetched_at"),
+)
+
+# --- compose / review / render (issue 3) ----------------------------------------------------
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("newsletter_key", String(100), nullable=False),
+    Column("iso_year", Integer, nullable=False),
+    Column("iso_week", Integer, nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("status", String(20), nullable=False),  # draft, approved, queued, sent
+    Column("subject", Text, nullable=False),
+    Column("preheader", Text, nullable=False, default=""),
+    Column("intro", Text, nullable=False, default=""),
+    Column("window_start", UTCDateTime, nullable=False),
+    Column("window_end", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("approved_by", String(200)),
+    Column("approved_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("newsletter_key", "iso_year", "iso_week"),
+)
+
+issue_items = Table(
+    "issue_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    # a near-duplicate points at the item shown in its place ("Også omtalt af ...")
+    Column("duplicate_of", Integer, ForeignKey("items.id", ondelete="CASCADE")),
+    Column("section", String(100), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("included", Boolean, nullable=False, default=True),
+    Column("reason", String(40), nullable=False, default=""),  # why compose left it out
+    Column("moved", Boolean, nullable=False, default=False),
+    Column("edited", Boolean, nullable=False, default=False),
+    Column("title_override", Text),
+    Column("summary_override", Text),
+    UniqueConstraint("issue_id", "item_id"),
+    Index("ix_issue_items_item_id", "item_id"),
+)
+
+renders = Table(
+    "renders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("preheader", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("web_html", Text, nullable=False),
+    Column("preflight", Text, nullable=False, default="[]"),  # JSON list of findings
+    Index("ix_renders_issue_id", "issue_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("object_type", String(40), nullable=False),
+    Column("object_id", Integer),
+    Column("detail", Text, nullable=False, default="{}"),  # JSON
+    Index("ix_audit_log_object_type_object_id", "object_type", "object_id"),
+)
+
+# --- subscribers (issue 4) ---------------------------------------------------------------
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # normalised (lower case, punycode domain): the identity; email_display: as typed
+    Column("email", String(320), nullable=False, unique=True),
+    Column("email_display", String(320), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("organisation", String(200), nullable=False, default=""),
+    Column("language", String(2), nullable=False, default="da"),
+    # the double opt-in link carries this; cleared when used, so a replayed link is refused
+    Column("confirm_nonce", String(64)),
+    Column("confirm_sent_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("newsletter_key", String(100), nullable=False),
+    Column("status", String(20), nullable=False),  # pending active unsubscribed bounced complained
+    Column("all_sections", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("unsubscribed_at", UTCDateTime),
+    UniqueConstraint("subscriber_id", "newsletter_key"),
+    Index("ix_subscriptions_newsletter_key_status", "newsletter_key", "status"),
+)
+
+subscription_sections = Table(
+    "subscription_sections",
+    metadata,
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True),
+    Column("section", String(100), primary_key=True),
+)
+
+consent_records = Table(
+    "consent_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(20), nullable=False),  # given, confirmed, withdrawn
+    Column("at", UTCDateTime, nullable=False),
+    Column("source", String(20), nullable=False),  # web, import, team, preferences, unsubscribe
+    Column("detail", Text, nullable=False, default=""),  # file and row, team member, ...
+    Column("ip", String(45)),
+    Column("consent_version", String(40)),
+    Column("consent_text", Text),
+    Index("ix_consent_records_subscription_id", "subscription_id"),
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("email_hash", String(64), primary_key=True),  # sha256 of the normalised address
+    Column("reason", String(40), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# --- outbox (issue 5) ----------------------------------------------------------------------
+# issue_id and subscriber_id are plain integers without foreign keys on purpose: the outbox
+# is a delivery log that must keep its rows (and their fate) even if an issue is deleted, and
+# migrations 0002/0003 were written in parallel. A GDPR erase deletes a subscriber's rows with
+# ``newsletter.db.outbox.erase_subscriber``.
+
+# What was approved, frozen at queue time: every recipient gets the same version even if the
+# issue is edited (and sent back to draft) while the queue drains.
+outbox_issues = Table(
+    "outbox_issues",
+    metadata,
+    Column("issue_id", Integer, primary_key=True, autoincrement=False),
+    Column("newsletter_key", String(100), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("preheader", Text, nullable=False, default=""),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("web_url", Text, nullable=False, default=""),
+    Column("send_after", UTCDateTime, nullable=False),
+    Column("queued_at", UTCDateTime, nullable=False),
+)
+
+# One row per (issue, subscriber). status: pending -> leased -> sending -> sent, or
+# retry (back to pending with a later send_after), failed, bounced, skipped, unknown.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, nullable=False),
+    Column("subscriber_id", Integer, nullable=False),
+    Column("newsletter_key", String(100), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("unsubscribe_url", Text, nullable=False, default=""),
+    Column("preferences_url", Text, nullable=False, default=""),
+    Column("message_id", String(250), nullable=False, unique=True),
+    Column("status", String(12), nullable=False),
+    Column("send_after", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("response", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("issue_id", "subscriber_id"),
+    Index("ix_outbox_status_send_after", "status", "send_after"),
+    Index("ix_outbox_subscriber_id", "subscriber_id"),
 )

@@ -1,10 +1,14 @@
 """Mail transports, chosen by the scheme of ``SMTP_URL``.
 
-    smtp://user:pass@host:587   SMTP with STARTTLS when offered (``?starttls=no`` to skip)
+    smtp://user:pass@host:587   SMTP with STARTTLS when offered (``?starttls=no`` to skip,
+                                ``?pool=4`` connections used side by side, ``?timeout=30``)
     smtps://user:pass@host:465  SMTP over TLS
     file:///path/to/folder      one .eml file per message (the embedded default, tests, demo)
 
-Every transport implements ``Transport``. To add one, write a module with a class taking the
+Every transport implements ``Transport`` and is safe to call from several threads at once
+(the outbox worker does; ``pool_size`` says how many connections it may use). Errors come
+out classified: see ``newsletter.transports.smtp`` for what each class means.
+To add a transport, write a module with a class taking the
 parsed URL and register its scheme in ``SCHEMES``.
 """
 
@@ -35,11 +39,16 @@ SCHEMES = {
 }
 
 
-def open_transport(url: str) -> Transport:
+def open_transport(url: str, *, pool_size: int | None = None, timeout: float | None = None) -> Transport:
     parts: SplitResult = urlsplit(url)
     target = SCHEMES.get(parts.scheme)
     if target is None:
         raise ConfigError("SMTP_URL", "", f"unsupported scheme {parts.scheme!r}; use one of {', '.join(SCHEMES)}")
     module_name, class_name = target.split(":")
     cls = getattr(import_module(module_name), class_name)
-    return cls(parts)  # type: ignore[no-any-return]
+    options: dict[str, float | int] = {}
+    if pool_size is not None:
+        options["pool_size"] = pool_size
+    if timeout is not None:
+        options["timeout"] = timeout
+    return cls(parts, **options)  # type: ignore[no-any-return]

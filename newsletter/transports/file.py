@@ -1,4 +1,8 @@
-"""A folder transport: each message becomes one .eml file, written atomically."""
+"""A folder transport: each message becomes one .eml file, written atomically.
+
+The embedded default (``var/outbox``), so the demo runs with no mail server. Thread-safe:
+every message gets its own file name. Pool size and timeout are accepted and ignored.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from urllib.parse import SplitResult, unquote
 
 
 class FileTransport:
-    def __init__(self, url: SplitResult) -> None:
+    def __init__(self, url: SplitResult, pool_size: int | None = None, timeout: float | None = None) -> None:
         self.folder = Path(unquote(url.netloc + url.path))
         self.folder.mkdir(parents=True, exist_ok=True)
 

@@ -1,19 +1,47 @@
-"""SMTP transport over smtplib: STARTTLS or implicit TLS, login, errors classified.
+"""SMTP transport over smtplib: a pool of connections, reused across messages, errors classified.
 
-One connection, opened on first send and reused; re-opened when the server drops it.
+``send`` may be called from several threads at once; each call borrows one connection from
+the pool (at most ``pool_size`` are open) and gives it back after the transaction. A pooled
+connection the server closed while idle is noticed at MAIL FROM, before anything of the
+message went out, and the message is retried once on a fresh connection.
+
+What an error means (the worker acts on the class):
+
+    cannot connect / 4xx greeting          ConnectFailedError       retry later
+    5xx greeting, login refused, 5xx MAIL  ServerRefusedError       stop the run; rows stay pending
+    4xx anywhere in the transaction        TemporaryDeliveryError   retry later
+    connection dropped during the message  TemporaryDeliveryError   retry later (no 250 was seen)
+    5xx at RCPT                            RecipientRefusedError    a hard bounce
+    5xx after DATA                         PermanentDeliveryError   this message will not go
 """
 
 from __future__ import annotations
 
+import queue
 import smtplib
 import ssl
+import threading
 from urllib.parse import SplitResult, parse_qs, unquote
 
-from newsletter.errors import PermanentDeliveryError, TemporaryDeliveryError
+from newsletter.errors import (
+    ConnectFailedError,
+    PermanentDeliveryError,
+    RecipientRefusedError,
+    ServerRefusedError,
+    TemporaryDeliveryError,
+)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+class _Stale(Exception):
+    """The pooled connection was closed by the server before this transaction sent anything."""
 
 
 class SMTPTransport:
-    def __init__(self, url: SplitResult, timeout: float = 30.0) -> None:
+    def __init__(self, url: SplitResult, timeout: float = 30.0, pool_size: int | None = None) -> None:
         self.implicit_tls = url.scheme == "smtps"
         self.host = url.hostname or "localhost"
         self.port = url.port or (465 if self.implicit_tls else 25)
@@ -21,8 +49,17 @@ class SMTPTransport:
         self.password = unquote(url.password) if url.password else None
         query = parse_qs(url.query)
         self.starttls = query.get("starttls", ["auto"])[0]
-        self.timeout = timeout
-        self._conn: smtplib.SMTP | None = None
+        self.timeout = float(query.get("timeout", [timeout])[0])
+        self.pool_size = max(1, pool_size or int(query.get("pool", ["1"])[0]))
+        self._idle: queue.LifoQueue[smtplib.SMTP] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(self.pool_size)
+        self._lock = threading.Lock()
+        self._open: set[smtplib.SMTP] = set()
+        self.connections_opened = 0
+
+    @property
+    def server(self) -> str:
+        return f"{self.host}:{self.port}"
 
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
@@ -31,50 +68,120 @@ class SMTPTransport:
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            conn.ehlo()
+            if not self.implicit_tls and self.starttls != "no" and conn.has_extn("starttls"):
+                conn.starttls(context=context)
                 conn.ehlo()
-                if self.starttls != "no" and conn.has_extn("starttls"):
-                    conn.starttls(context=context)
-                    conn.ehlo()
             if self.username:
                 conn.login(self.username, self.password or "")
         except smtplib.SMTPAuthenticationError as e:
-            raise PermanentDeliveryError(f"{self.host}:{self.port}", f"login refused ({e.smtp_code}); check SMTP_URL") from e
+            raise ServerRefusedError(self.server, f"login refused: {e.smtp_code} {_text(e.smtp_error)} (check the user and password in SMTP_URL)") from e
+        except smtplib.SMTPConnectError as e:
+            if e.smtp_code >= 500:
+                raise ServerRefusedError(self.server, f"the server refuses connections: {e.smtp_code} {_text(e.smtp_error)}") from e
+            raise ConnectFailedError(self.server, f"the server is busy: {e.smtp_code} {_text(e.smtp_error)}") from e
+        except smtplib.SMTPResponseException as e:
+            if e.smtp_code >= 500:
+                raise ServerRefusedError(self.server, f"the server refused the session: {e.smtp_code} {_text(e.smtp_error)} (check SMTP_URL)") from e
+            raise ConnectFailedError(self.server, f"{e.smtp_code} {_text(e.smtp_error)}") from e
         except (OSError, smtplib.SMTPException) as e:
-            raise TemporaryDeliveryError(f"{self.host}:{self.port}", f"cannot connect: {e}") from e
+            raise ConnectFailedError(self.server, f"cannot connect: {e} (is the SMTP server at SMTP_URL running?)") from e
+        with self._lock:
+            self._open.add(conn)
+            self.connections_opened += 1
         return conn
 
     def send(self, message: bytes, sender: str, recipients: list[str]) -> str:
-        if self._conn is None:
-            self._conn = self._connect()
-        try:
-            refused = self._conn.sendmail(sender, recipients, message)
-        except smtplib.SMTPRecipientsRefused as e:
-            code, text = next(iter(e.recipients.values()))
-            error_cls = PermanentDeliveryError if code >= 500 else TemporaryDeliveryError
-            raise error_cls(", ".join(recipients), f"{code} {text.decode(errors='replace')}") from e
-        except smtplib.SMTPResponseException as e:
-            self._drop()
-            error_cls = PermanentDeliveryError if e.smtp_code >= 500 else TemporaryDeliveryError
-            raise error_cls(", ".join(recipients), f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}") from e
-        except (OSError, smtplib.SMTPException) as e:
-            self._drop()
-            raise TemporaryDeliveryError(", ".join(recipients), f"connection failed: {e}") from e
-        if refused:
-            raise PermanentDeliveryError(", ".join(refused), "recipient refused")
-        return "250 OK"
-
-    def _drop(self) -> None:
-        if self._conn is not None:
+        with self._slots:
             try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail in any way
-                pass
-            self._conn = None
+                conn = self._idle.get_nowait()
+                reused = True
+            except queue.Empty:
+                conn = self._connect()
+                reused = False
+            try:
+                try:
+                    reply = self._transaction(conn, message, sender, recipients)
+                except _Stale:
+                    self._drop(conn)
+                    if not reused:
+                        raise TemporaryDeliveryError(", ".join(recipients), "the server closed the connection at once") from None
+                    conn = self._connect()
+                    try:
+                        reply = self._transaction(conn, message, sender, recipients)
+                    except _Stale:
+                        raise TemporaryDeliveryError(", ".join(recipients), "the server closed the connection at once") from None
+            except (TemporaryDeliveryError, ServerRefusedError, ConnectFailedError) as e:
+                if not isinstance(e, RecipientRefusedError):
+                    self._drop(conn)
+                raise
+            except PermanentDeliveryError:
+                self._idle.put(conn)
+                raise
+            self._idle.put(conn)
+            return reply
+
+    def _transaction(self, conn: smtplib.SMTP, message: bytes, sender: str, recipients: list[str]) -> str:
+        who = ", ".join(recipients)
+        try:
+            code, reply = conn.mail(sender)
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as e:
+            raise _Stale() from e
+        except (OSError, smtplib.SMTPException) as e:
+            raise TemporaryDeliveryError(who, f"connection failed: {e}") from e
+        if code >= 500:
+            raise ServerRefusedError(self.server, f"the sender {sender} was refused: {code} {_text(reply)} (check brand.sender_email)")
+        if code >= 400:
+            raise TemporaryDeliveryError(who, f"MAIL FROM: {code} {_text(reply)}")
+        try:
+            refused = {}
+            for rcpt in recipients:
+                code, reply = conn.rcpt(rcpt)
+                if code not in (250, 251):
+                    refused[rcpt] = (code, _text(reply))
+            if len(refused) == len(recipients):
+                conn.rset()
+                code, reply = next(iter(refused.values()))
+                if code >= 500:
+                    raise RecipientRefusedError(who, f"{code} {reply}")
+                raise TemporaryDeliveryError(who, f"RCPT TO: {code} {reply}")
+            code, reply = conn.data(message)
+        except smtplib.SMTPDataError as e:
+            if e.smtp_code >= 500:
+                raise PermanentDeliveryError(who, f"DATA: {e.smtp_code} {_text(e.smtp_error)}") from e
+            raise TemporaryDeliveryError(who, f"DATA: {e.smtp_code} {_text(e.smtp_error)}") from e
+        except (OSError, smtplib.SMTPException) as e:
+            raise TemporaryDeliveryError(who, f"connection lost during the message: {e}") from e
+        if code >= 500:
+            raise PermanentDeliveryError(who, f"message refused: {code} {_text(reply)}")
+        if code >= 400:
+            raise TemporaryDeliveryError(who, f"message deferred: {code} {_text(reply)}")
+        answer = f"{code} {_text(reply)}"
+        if refused:
+            answer += "; refused: " + ", ".join(f"{r} ({c} {t})" for r, (c, t) in refused.items())
+        return answer
+
+    def _drop(self, conn: smtplib.SMTP) -> None:
+        with self._lock:
+            self._open.discard(conn)
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection may fail in any way
+            pass
 
     def close(self) -> None:
-        if self._conn is not None:
+        while True:
             try:
-                self._conn.quit()
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            with self._lock:
+                self._open.discard(conn)
+            try:
+                conn.quit()
             except (OSError, smtplib.SMTPException):
-                pass
-            self._conn = None
+                conn.close()
+        with self._lock:
+            leftover, self._open = self._open, set()
+        for conn in leftover:
+            conn.close()

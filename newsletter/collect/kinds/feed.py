@@ -1,0 +1,177 @@
+"""RSS 0.9x/1.0 (RDF)/2.0 and Atom, parsed by feedparser from the fetched bytes.
+
+feedparser strips DOCTYPE entity declarations and does not load external entities, so
+billion-laughs and XXE documents neither expand nor read files (tests/collect/test_kinds.py).
+Its HTML sanitiser is not trusted: ``clean.py`` sanitises again.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import io
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from newsletter.collect.dates import parse_date
+from newsletter.collect.discover import find_feeds
+from newsletter.collect.markup import first_image, looks_like_html, lower_headers
+from newsletter.config import Selectors
+from newsletter.errors import ParseError
+from newsletter.models import Entry, Parsed
+
+
+class FeedKind:
+    name = "feed"
+
+    def parse(
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        url: str,
+        selectors: Selectors | None = None,
+    ) -> Parsed:
+        return parse_feed(body, headers, url)
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> Parsed:
+    if not body.strip():
+        raise ParseError(url, "the response was empty; check the URL in a browser")
+    hdrs = lower_headers(headers)
+    response_headers = {
+        # a local file or a server without Content-Type: let feedparser sniff the XML prolog
+        "content-type": hdrs.get("content-type") or "application/xml",
+        "content-location": hdrs.get("content-location") or url,
+    }
+    for name in ("content-language", "last-modified", "etag"):
+        if name in hdrs:
+            response_headers[name] = hdrs[name]
+    result = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+    entries = result.get("entries") or []
+    version = result.get("version") or ""
+    if not entries and (result.get("bozo") or not version):
+        raise _not_a_feed(body, headers, url, result)
+    warnings = []
+    if result.get("bozo") and not _harmless(result.get("bozo_exception")):
+        warnings.append(f"the feed is malformed but was read anyway: {_describe(result.get('bozo_exception'))}")
+    feed_info = result.get("feed") or {}
+    return Parsed(
+        entries=tuple(_entry(e) for e in entries),
+        title=_plain(feed_info.get("title")),
+        warnings=tuple(warnings),
+    )
+
+
+def _harmless(exc: Any) -> bool:
+    # a charset header that disagrees with the XML prolog is corrected by feedparser silently
+    return type(exc).__name__ in ("CharacterEncodingOverride", "NonXMLContentType")
+
+
+def _describe(exc: Any) -> str:
+    text = " ".join(str(exc).split()) if exc is not None else "unknown problem"
+    return text[:200]
+
+
+def _not_a_feed(body: bytes, headers: Mapping[str, str], url: str, result: Any) -> ParseError:
+    if looks_like_html(body, headers):
+        feeds = find_feeds(body, url)
+        if feeds:
+            listed = "; ".join(f"{f.url} ({f.title or f.type})" for f in feeds[:5])
+            return ParseError(
+                url,
+                f"this is an HTML page, not a feed; the page advertises: {listed}. "
+                "Put one of those URLs in feeds.yaml (kind: feed, or kind: jsonfeed for a JSON feed).",
+            )
+        return ParseError(
+            url,
+            "this is an HTML page, not a feed, and it advertises no feed. Run "
+            "'newsletter sources discover <site>' to try the usual feed locations, or use "
+            "kind: html with selectors for the news list.",
+        )
+    if body.lstrip()[:1] in (b"{", b"["):
+        return ParseError(url, "this looks like JSON, not RSS/Atom; if it is a JSON Feed use kind: jsonfeed")
+    if result.get("bozo"):
+        return ParseError(
+            url,
+            f"not a readable RSS/Atom feed: {_describe(result.get('bozo_exception'))}. "
+            "Open the URL in a browser and check it is the feed, not a page or an error message.",
+        )
+    return ParseError(url, "no RSS or Atom feed found in the response; check the URL points at the feed")
+
+
+def _entry(e: Any) -> Entry:
+    content = _content_html(e)
+    summary = e.get("summary") or None
+    image_url, image_alt = _image(e, summary, content)
+    return Entry(
+        guid=(e.get("id") or None),
+        url=_link(e),
+        title=e.get("title") or None,
+        summary_html=summary,
+        content_html=content,
+        image_url=image_url,
+        image_alt=image_alt,
+        published=_published(e),
+        author=e.get("author") or None,
+    )
+
+
+def _content_html(e: Any) -> str | None:
+    for part in e.get("content") or []:
+        value = part.get("value")
+        if value:
+            return str(value)
+    return None
+
+
+def _link(e: Any) -> str | None:
+    for link in e.get("links") or []:
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return str(link["href"])
+    link = e.get("link")
+    return str(link) if link else None
+
+
+def _published(e: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = e.get(key)
+        if isinstance(parsed, time.struct_time):
+            # feedparser's struct_time is already UTC; timegm keeps it so (mktime would not)
+            return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    # dates feedparser cannot read, such as "man, 23 nov 2026 10:00:00 +0100" or "24. november 2026"
+    for key in ("published", "updated", "dc_date", "created"):
+        found = parse_date(e.get(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _image(e: Any, summary: str | None, content: str | None) -> tuple[str | None, str | None]:
+    for media in e.get("media_content") or []:
+        medium = (media.get("medium") or "").lower()
+        mime = (media.get("type") or "").lower()
+        if media.get("url") and (medium == "image" or mime.startswith("image/") or (not medium and not mime)):
+            return str(media["url"]), None
+    for thumb in e.get("media_thumbnail") or []:
+        if thumb.get("url"):
+            return str(thumb["url"]), None
+    for enclosure in e.get("enclosures") or []:
+        if (enclosure.get("type") or "").lower().startswith("image/") and enclosure.get("href"):
+            return str(enclosure["href"]), None
+    for html in (content, summary):
+        if html:
+            found = first_image(html)
+            if found:
+                return found
+    return None, None
+
+
+def _plain(value: Any) -> str | None:
+    if not value:
+        return None
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", str(value))).split()) or None

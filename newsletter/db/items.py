@@ -1,0 +1,85 @@
+"""Queries for the ``items`` table as collect writes it: store new items once.
+
+Dedupe rules (issue 2): an item is new unless its (source, guid) is stored, or any stored
+item (of any source, removed or not) has its canonical URL or its content hash. The same
+rules apply within one batch, first entry wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select
+
+from newsletter.db.schema import items
+from newsletter.models import CleanItem, SourceState
+
+_CHUNK = 500  # keeps IN (...) lists well under SQLite's bound-parameter limit
+
+
+def _existing(conn: Connection, column: object, values: Iterable[str], *where: object) -> set[str]:
+    wanted = sorted(set(values))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        query = select(column).where(column.in_(chunk), *where)  # type: ignore[attr-defined]
+        found.update(row[0] for row in conn.execute(query))
+    return found
+
+
+def stored_canonical_urls(conn: Connection, urls: Iterable[str]) -> set[str]:
+    """Which of ``urls`` are already stored as an item's canonical URL."""
+    return _existing(conn, items.c.canonical_url, urls)
+
+
+def new_items(conn: Connection, source_id: int, batch: Sequence[CleanItem]) -> list[CleanItem]:
+    """The items of ``batch`` that are neither stored nor repeated earlier in the batch."""
+    seen_guids = _existing(conn, items.c.guid, (i.guid for i in batch), items.c.source_id == source_id)
+    seen_urls = stored_canonical_urls(conn, (i.canonical_url for i in batch))
+    seen_hashes = _existing(conn, items.c.content_hash, (i.content_hash for i in batch))
+    fresh = []
+    for item in batch:
+        if item.guid in seen_guids or item.canonical_url in seen_urls or item.content_hash in seen_hashes:
+            continue
+        seen_guids.add(item.guid)
+        seen_urls.add(item.canonical_url)
+        seen_hashes.add(item.content_hash)
+        fresh.append(item)
+    return fresh
+
+
+def insert_items(conn: Connection, source: SourceState, batch: Sequence[CleanItem],
+                 now: datetime, language: str | None = None) -> int:
+    """Store the new items of ``batch`` for ``source``; returns how many were new.
+
+    An item without a date of its own is dated when we first saw it.
+    """
+    fresh = new_items(conn, source.id, batch)
+    if not fresh:
+        return 0
+    conn.execute(insert(items), [
+        {
+            "source_id": source.id,
+            "origin": "feed",
+            "partner_key": source.partner_key,
+            "section": source.section,
+            "guid": item.guid,
+            "url": item.url,
+            "canonical_url": item.canonical_url,
+            "title": item.title,
+            "summary_html": item.summary_html,
+            "summary_text": item.summary_text,
+            "image_url": item.image_url,
+            "image_alt": item.image_alt,
+            "author": item.author,
+            "language": language,
+            "published_at": now if item.date_is_estimated else item.published_at,
+            "first_seen_at": now,
+            "date_is_estimated": item.date_is_estimated,
+            "content_hash": item.content_hash,
+            "pinned": False,
+        }
+        for item in fresh
+    ])
+    return len(fresh)

@@ -1,0 +1,304 @@
+"""Outbox queries: queue rows, claim them with a lease, record what happened to them.
+
+Every state change is guarded by the state it comes from (and by the lease owner), so two
+workers, or a worker whose lease ran out, can never both move a row to 'sending'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+
+from newsletter.db.schema import outbox, outbox_issues, subscriptions
+from newsletter.outbox.models import (
+    BOUNCED,
+    FAILED,
+    LEASED,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    UNKNOWN,
+    Change,
+    NewRow,
+    OutboxItem,
+    QueuedIssue,
+    RecentError,
+    StatusCount,
+)
+
+_ITEM_COLUMNS = (
+    outbox.c.id, outbox.c.issue_id, outbox.c.subscriber_id, outbox.c.newsletter_key,
+    outbox.c.email, outbox.c.name, outbox.c.unsubscribe_url, outbox.c.preferences_url,
+    outbox.c.message_id, outbox.c.attempts,
+)
+
+
+def save_issue(conn: Connection, issue: QueuedIssue, send_after: datetime, now: datetime) -> bool:
+    """Freeze the approved issue; return False if it was queued before (then nothing changes)."""
+    if conn.execute(select(outbox_issues.c.issue_id).where(outbox_issues.c.issue_id == issue.issue_id)).first():
+        return False
+    conn.execute(insert(outbox_issues).values(
+        issue_id=issue.issue_id, newsletter_key=issue.newsletter_key, subject=issue.subject,
+        preheader=issue.preheader, html=issue.html, text=issue.text, web_url=issue.web_url,
+        send_after=send_after, queued_at=now,
+    ))
+    return True
+
+
+def get_issue(conn: Connection, issue_id: int) -> QueuedIssue | None:
+    row = conn.execute(select(outbox_issues).where(outbox_issues.c.issue_id == issue_id)).first()
+    if row is None:
+        return None
+    return QueuedIssue(row.issue_id, row.newsletter_key, row.subject, row.preheader, row.html, row.text,
+                       row.web_url)
+
+
+def queued_subscribers(conn: Connection, issue_id: int) -> set[int]:
+    return set(conn.scalars(select(outbox.c.subscriber_id).where(outbox.c.issue_id == issue_id)))
+
+
+def add_rows(conn: Connection, issue_id: int, newsletter_key: str, rows: Sequence[NewRow],
+             send_after: datetime, now: datetime) -> int:
+    """Insert rows; (issue, subscriber) pairs already queued are left alone. Returns rows added."""
+    if not rows:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    before = _count(conn, issue_id)
+    values = [
+        dict(issue_id=issue_id, subscriber_id=r.subscriber_id, newsletter_key=newsletter_key,
+             email=r.email, name=r.name[:200], unsubscribe_url=r.unsubscribe_url,
+             preferences_url=r.preferences_url, message_id=r.message_id, status=PENDING,
+             send_after=send_after, attempts=0, created_at=now, updated_at=now)
+        for r in rows
+    ]
+    stmt = dialect_insert(outbox).on_conflict_do_nothing(index_elements=["issue_id", "subscriber_id"])
+    for start in range(0, len(values), 1000):
+        conn.execute(stmt, values[start:start + 1000])
+    return _count(conn, issue_id) - before
+
+
+def _count(conn: Connection, issue_id: int) -> int:
+    return conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.issue_id == issue_id)) or 0
+
+
+def claim(conn: Connection, owner: str, limit: int, now: datetime, lease_until: datetime) -> list[OutboxItem]:
+    """Lease up to ``limit`` due rows to ``owner``. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
+    several processes claim side by side; on SQLite the write lock serialises claims, and the
+    status guard in the UPDATE keeps a row from being leased twice either way."""
+    due = (
+        select(outbox.c.id)
+        .where(outbox.c.status == PENDING, outbox.c.send_after <= now)
+        .order_by(outbox.c.send_after, outbox.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(conn.scalars(due))
+    if not ids:
+        return []
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids), outbox.c.status == PENDING)
+        .values(status=LEASED, lease_owner=owner, lease_until=lease_until, updated_at=now)
+    )
+    rows = conn.execute(
+        select(*_ITEM_COLUMNS)
+        .where(outbox.c.id.in_(ids), outbox.c.status == LEASED, outbox.c.lease_owner == owner)
+        .order_by(outbox.c.id)
+    )
+    return [OutboxItem(*row) for row in rows]
+
+
+def skip(conn: Connection, owner: str, row_ids: Iterable[int], now: datetime, reason: str) -> None:
+    ids = list(row_ids)
+    if ids:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids), outbox.c.status == LEASED, outbox.c.lease_owner == owner)
+            .values(status=SKIPPED, lease_owner=None, lease_until=None, last_error=reason, updated_at=now)
+        )
+
+
+def recover(conn: Connection, now: datetime) -> tuple[int, int]:
+    """After a crash: expired 'leased' rows go back to pending (never handed to the server);
+    expired 'sending' rows become 'unknown'. Returns (released, unknown)."""
+    released = conn.execute(
+        update(outbox)
+        .where(outbox.c.status == LEASED, outbox.c.lease_until < now)
+        .values(status=PENDING, lease_owner=None, lease_until=None, updated_at=now)
+    ).rowcount
+    unknown = conn.execute(
+        update(outbox)
+        .where(outbox.c.status == SENDING, outbox.c.lease_until < now)
+        .values(status=UNKNOWN, lease_owner=None, lease_until=None, updated_at=now,
+                last_error="the sending process stopped between 'sending' and 'sent'; "
+                           "the server may or may not have the message")
+    ).rowcount
+    return released, unknown
+
+
+def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime,
+          lease_until: datetime) -> set[int]:
+    """Record ``changes`` in this transaction. Returns the ids of 'sending' changes that did
+    not take (the lease was lost): those rows must not be sent."""
+    lost: set[int] = set()
+    mine = and_(outbox.c.lease_owner == owner)
+    for change in changes:
+        row = outbox.c.id == change.row_id
+        if change.kind == "sending":
+            done = conn.execute(
+                update(outbox).where(row, outbox.c.status == LEASED, mine)
+                .values(status=SENDING, lease_until=lease_until, attempts=outbox.c.attempts + 1, updated_at=now)
+            ).rowcount
+            if done != 1:
+                lost.add(change.row_id)
+        elif change.kind == "sent":
+            conn.execute(
+                update(outbox).where(row, outbox.c.status == SENDING, mine)
+                .values(status=SENT, lease_owner=None, lease_until=None, response=change.response[:500],
+                        last_error=None, sent_at=now, updated_at=now)
+            )
+        elif change.kind == "retry":
+            conn.execute(
+                update(outbox).where(row, outbox.c.status.in_((SENDING, LEASED)), mine)
+                .values(status=PENDING, lease_owner=None, lease_until=None, last_error=change.error[:2000],
+                        send_after=change.send_after or now, updated_at=now)
+            )
+        elif change.kind in (FAILED, BOUNCED):
+            conn.execute(
+                update(outbox).where(row, outbox.c.status.in_((SENDING, LEASED)), mine)
+                .values(status=change.kind, lease_owner=None, lease_until=None,
+                        last_error=change.error[:2000], updated_at=now)
+            )
+        elif change.kind == "release":
+            # Handed back untried (stopped run, or a refused connection): the attempt does not count.
+            conn.execute(
+                update(outbox).where(row, outbox.c.status.in_((SENDING, LEASED)), mine)
+                .values(status=PENDING, lease_owner=None, lease_until=None, updated_at=now,
+                        attempts=case((outbox.c.status == SENDING, outbox.c.attempts - 1), else_=outbox.c.attempts),
+                        last_error=change.error[:2000] or outbox.c.last_error)
+            )
+        else:
+            raise ValueError(f"unknown change {change.kind!r}")
+    return lost
+
+
+def release(conn: Connection, owner: str, now: datetime) -> int:
+    """Give back every row this owner leased but never handed to the server."""
+    return conn.execute(
+        update(outbox).where(outbox.c.status == LEASED, outbox.c.lease_owner == owner)
+        .values(status=PENDING, lease_owner=None, lease_until=None, updated_at=now)
+    ).rowcount
+
+
+def counts(conn: Connection, issue_id: int | None = None) -> list[StatusCount]:
+    stmt = select(outbox.c.issue_id, outbox.c.status, func.count()).group_by(outbox.c.issue_id, outbox.c.status)
+    if issue_id is not None:
+        stmt = stmt.where(outbox.c.issue_id == issue_id)
+    return [StatusCount(i, s, n) for i, s, n in conn.execute(stmt.order_by(outbox.c.issue_id, outbox.c.status))]
+
+
+def next_due(conn: Connection) -> datetime | None:
+    return conn.scalar(select(func.min(outbox.c.send_after)).where(outbox.c.status == PENDING))
+
+
+def in_flight(conn: Connection) -> int:
+    return conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.status.in_((LEASED, SENDING)))) or 0
+
+
+def recent_errors(conn: Connection, limit: int = 10, issue_id: int | None = None) -> list[RecentError]:
+    stmt = (
+        select(outbox.c.id, outbox.c.issue_id, outbox.c.email, outbox.c.status, outbox.c.attempts,
+               outbox.c.last_error, outbox.c.updated_at)
+        .where(outbox.c.last_error.is_not(None), outbox.c.status != SENT)
+        .order_by(outbox.c.updated_at.desc(), outbox.c.id.desc())
+        .limit(limit)
+    )
+    if issue_id is not None:
+        stmt = stmt.where(outbox.c.issue_id == issue_id)
+    return [RecentError(*row) for row in conn.execute(stmt)]
+
+
+def bounce_streak(conn: Connection, subscriber_id: int, newsletter_key: str) -> int:
+    """Hard bounces of this subscriber in this newsletter since their last delivered message."""
+    mine = and_(outbox.c.subscriber_id == subscriber_id, outbox.c.newsletter_key == newsletter_key)
+    last_sent = conn.scalar(select(func.max(outbox.c.id)).where(mine, outbox.c.status == SENT)) or 0
+    return conn.scalar(
+        select(func.count()).select_from(outbox).where(mine, outbox.c.status == BOUNCED, outbox.c.id > last_sent)
+    ) or 0
+
+
+def row_subscriber(conn: Connection, row_id: int) -> tuple[int, str] | None:
+    row = conn.execute(select(outbox.c.subscriber_id, outbox.c.newsletter_key).where(outbox.c.id == row_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def active_subscribers(conn: Connection, newsletter_key: str, subscriber_ids: Sequence[int]) -> set[int]:
+    """Of ``subscriber_ids``, those still actively subscribed to ``newsletter_key``."""
+    if not subscriber_ids:
+        return set()
+    return set(conn.scalars(
+        select(subscriptions.c.subscriber_id).where(
+            subscriptions.c.newsletter_key == newsletter_key, subscriptions.c.status == "active",
+            subscriptions.c.subscriber_id.in_(list(subscriber_ids)))
+    ))
+
+
+def subscription_id(conn: Connection, subscriber_id: int, newsletter_key: str) -> int | None:
+    return conn.scalar(select(subscriptions.c.id).where(
+        subscriptions.c.subscriber_id == subscriber_id, subscriptions.c.newsletter_key == newsletter_key))
+
+
+def sent_since(conn: Connection, since: datetime) -> int:
+    return conn.scalar(
+        select(func.count()).select_from(outbox).where(outbox.c.status == SENT, outbox.c.sent_at >= since)
+    ) or 0
+
+
+def due_count(conn: Connection, now: datetime) -> int:
+    return conn.scalar(
+        select(func.count()).select_from(outbox).where(outbox.c.status == PENDING, outbox.c.send_after <= now)
+    ) or 0
+
+
+def requeue(conn: Connection, issue_id: int, status: str, now: datetime) -> int:
+    """A person's decision: send 'unknown' (or 'failed') rows of an issue again."""
+    if status not in (UNKNOWN, FAILED):
+        raise ValueError("only unknown or failed rows can be requeued")
+    return conn.execute(
+        update(outbox).where(outbox.c.issue_id == issue_id, outbox.c.status == status)
+        .values(status=PENDING, send_after=now, updated_at=now, attempts=0)
+    ).rowcount
+
+
+def resolve_unknown(conn: Connection, issue_id: int, now: datetime) -> int:
+    """A person's decision: count 'unknown' rows of an issue as sent (the server's log has them)."""
+    return conn.execute(
+        update(outbox).where(outbox.c.issue_id == issue_id, outbox.c.status == UNKNOWN)
+        .values(status=SENT, updated_at=now, response="marked sent by hand")
+    ).rowcount
+
+
+def erase_subscriber(conn: Connection, subscriber_id: int) -> int:
+    """GDPR erase: drop the subscriber's rows (addresses and personal links)."""
+    return conn.execute(delete(outbox).where(outbox.c.subscriber_id == subscriber_id)).rowcount
+
+
+def statuses_by_email(conn: Connection, issue_id: int) -> dict[str, str]:
+    """For tests and reports: email -> status for one issue."""
+    return dict(conn.execute(select(outbox.c.email, outbox.c.status).where(outbox.c.issue_id == issue_id)).all())
+
+
+__all__ = [
+    "active_subscribers", "add_rows", "apply", "bounce_streak", "claim", "counts", "due_count", "erase_subscriber",
+    "get_issue", "in_flight", "row_subscriber", "sent_since", "subscription_id",
+    "next_due", "queued_subscribers", "recent_errors", "recover", "release", "requeue", "resolve_unknown",
+    "save_issue", "skip", "statuses_by_email", "SENT", "FAILED",
+]

@@ -1,0 +1,88 @@
+"""Pure decisions of the send worker: what an error means for a row, how long to wait before
+a retry, and the pace. No database, no network; tested on their own."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from newsletter.errors import (
+    ConnectFailedError,
+    DeliveryError,
+    PermanentDeliveryError,
+    RecipientRefusedError,
+    ServerRefusedError,
+)
+from newsletter.outbox.models import BOUNCED, FAILED
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to do with a row after a failed attempt."""
+
+    kind: str  # "retry", FAILED, BOUNCED, "release" (hand back untried and stop the run)
+    send_after: datetime | None = None
+    stop_run: bool = False
+
+
+def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with jitter: base * 2^(attempt-1), capped, then a random 50-100 %
+    of it, so rows that failed together do not all come back in the same second."""
+    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    return delay * (0.5 + 0.5 * rng.random())
+
+
+def decide(error: DeliveryError, attempts: int, max_attempts: int, now: datetime,
+           base: float, cap: float, rng: random.Random) -> Outcome:
+    """``attempts`` counts the attempt that just failed."""
+    if isinstance(error, ServerRefusedError):
+        return Outcome("release", stop_run=True)
+    if isinstance(error, RecipientRefusedError):
+        return Outcome(BOUNCED)
+    if isinstance(error, PermanentDeliveryError):
+        return Outcome(FAILED)
+    if attempts >= max_attempts:
+        return Outcome(FAILED)
+    delay = backoff_seconds(attempts, base, cap, rng)
+    return Outcome("retry", send_after=now + timedelta(seconds=delay))
+
+
+def is_connect_failure(error: DeliveryError) -> bool:
+    return isinstance(error, ConnectFailedError)
+
+
+class RateLimiter:
+    """Paces sends to ``per_second`` (0 = no limit) across threads, and stops at ``per_hour``
+    (0 = no limit) counted from ``already_this_hour`` sends found in the outbox at start."""
+
+    def __init__(self, per_second: float, per_hour: int = 0, already_this_hour: int = 0,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.per_hour = per_hour
+        self.used = already_this_hour
+        self._clock = clock
+        self._sleep = sleep
+        self._next = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> bool:
+        """Wait for the next slot; False when the hourly budget is spent."""
+        with self._lock:
+            if self.per_hour and self.used >= self.per_hour:
+                return False
+            self.used += 1
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+            wait = slot - now
+        if wait > 0:
+            self._sleep(wait)
+        return True
+
+    def wait_ahead(self) -> float:
+        with self._lock:
+            return max(0.0, self._next - self._clock())

@@ -1,0 +1,206 @@
+"""Wiring of the outbox for the CLI, the demo and the scheduler: one call per command.
+
+    queue_issue(db, config, issue_id, at=None)       approved issue -> outbox rows
+    send_due(db, config, ...)                        drain due rows (the ``send`` command)
+    test_send(config, db, issue_id, to)              the real message, "[TEST]", to reviewers
+    outbox_status(db)                                counts per issue and status, last errors
+
+The demo (``newsletter demo``) calls ``queue_issue`` then ``send_due`` with the file transport.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from newsletter import review
+from newsletter.config import Config
+from newsletter.db import Database
+from newsletter.db import outbox as q
+from newsletter.db.types import utcnow
+from newsletter.errors import ConfigError, IssueStateError
+from newsletter.models import Issue
+from newsletter.outbox.message import (
+    Identity,
+    MessageTemplate,
+    PersonalValues,
+    identity_from_config,
+    list_id_for,
+)
+from newsletter.outbox.models import NewRow, QueuedIssue, RecentError, StatusCount
+from newsletter.outbox.queue import QueueReport, message_id, queue_rows
+from newsletter.outbox.store import DbOutboxStore
+from newsletter.outbox.worker import SendReport, Worker, WorkerOptions
+from newsletter.transports import Transport, open_transport
+
+QUEUEABLE = ("approved", "queued")
+
+
+def identity_for(config: Config) -> Identity:
+    return identity_from_config(config, os.environ.get("DKIM_KEY_PATH", ""))
+
+
+def _domain(config: Config) -> str:
+    return config.data.send.message_id_domain or config.brand.sender_email.rpartition("@")[2] or "localhost"
+
+
+def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None = None,
+                now: datetime | None = None) -> QueueReport:
+    """Queue an approved issue for every active subscriber whose sections match."""
+    from newsletter.render import rendered_for_send
+    from newsletter.render.context import web_url
+    from newsletter.subscribers import personal_links, recipients
+
+    issue, placed = review.get(db, issue_id)
+    if issue.status not in QUEUEABLE:
+        raise IssueStateError(f"issue {issue_id} is {issue.status}; only an approved issue can be queued "
+                              f"(newsletter approve {issue_id} --by NAME)")
+    now = now or utcnow()
+    rendered = rendered_for_send(db, config, issue_id)
+    frozen = QueuedIssue(issue_id, issue.newsletter_key, rendered.subject, rendered.preheader,
+                         rendered.html, rendered.text, web_url(config, issue))
+    sections = sorted({p.section for p in placed if p.included}) or None
+    domain = _domain(config)
+    settings = config.settings
+
+    def rows() -> Iterator[NewRow]:
+        for r in recipients(db, issue.newsletter_key, sections):
+            links = personal_links(settings, r.subscriber_id, issue.newsletter_key)
+            yield NewRow(r.subscriber_id, r.email, r.name, links.unsubscribe_url, links.preferences_url,
+                         message_id(domain))
+
+    report = queue_rows(db, frozen, rows(), at or now, now)
+    if issue.status == "approved":
+        review.mark_queued(db, issue_id)
+    return report
+
+
+def template_factory(config: Config, identity: Identity | None = None) -> Callable[[QueuedIssue], MessageTemplate]:
+    identity = identity or identity_for(config)
+
+    def build(issue: QueuedIssue) -> MessageTemplate:
+        name = _newsletter_name(config, issue.newsletter_key)
+        return MessageTemplate.build(issue, replace(identity, list_id=list_id_for(identity, issue.newsletter_key, name)),
+                                     web_url=issue.web_url)
+
+    return build
+
+
+def _newsletter_name(config: Config, key: str) -> str:
+    try:
+        return config.newsletter(key).name
+    except ConfigError:
+        return key
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    workers: int | None = None
+    rate_per_second: float | None = None
+    wait: bool = False
+
+
+def worker_options(config: Config, options: SendOptions) -> WorkerOptions:
+    send = config.data.send
+    rate = send.rate_per_second if options.rate_per_second is None else options.rate_per_second
+    workers = options.workers or send.workers
+    batch = send.batch_size
+    if rate > 0:
+        # Never lease more than can be sent in half a lease at this pace.
+        batch = max(1, min(batch, int(rate * send.lease_seconds / 2)))
+    return WorkerOptions(workers=workers, batch_size=batch, max_attempts=send.max_attempts,
+                         backoff_seconds=send.backoff_seconds, backoff_max_seconds=send.backoff_max_seconds,
+                         rate_per_second=rate, rate_per_hour=send.rate_per_hour, wait=options.wait)
+
+
+def send_due(db: Database, config: Config, options: SendOptions = SendOptions(),
+             stop: threading.Event | None = None, on_progress: Callable[[SendReport], None] | None = None,
+             transport: Transport | None = None) -> SendReport:
+    """Drain due rows over ``SMTP_URL`` (the file transport by default)."""
+    wopts = worker_options(config, options)
+    identity = identity_for(config)
+    own_transport = transport is None
+    transport = transport or open_transport(config.settings.smtp_url, pool_size=wopts.workers,
+                                            timeout=config.data.send.smtp_timeout)
+    store = DbOutboxStore(db, lease_seconds=config.data.send.lease_seconds,
+                          bounce_threshold=config.data.send.bounce_threshold)
+    try:
+        worker = Worker(store, transport, identity.from_email, template_factory(config, identity), wopts,
+                        stop=stop, on_progress=on_progress)
+        report = worker.run()
+    finally:
+        if own_transport:
+            transport.close()
+    _mark_finished_issues(db)
+    return report
+
+
+def _mark_finished_issues(db: Database) -> None:
+    """An issue whose every row has reached a final state is 'sent' (compose's window moves on)."""
+    with db.connect() as conn:
+        counts = q.counts(conn)
+    open_issues = {c.issue_id for c in counts if c.status in ("pending", "leased", "sending", "unknown")}
+    for issue_id in sorted({c.issue_id for c in counts} - open_issues):
+        try:
+            issue, _ = review.get(db, issue_id)
+        except Exception:  # noqa: BLE001 - an outbox row for an issue that is gone: nothing to mark
+            continue
+        if issue.status == "queued":
+            review.mark_sent(db, issue_id)
+
+
+def test_send(db: Database, config: Config, issue_id: int, to: list[str],
+              transport: Transport | None = None) -> list[str]:
+    """Send the real message, subject marked [TEST], to reviewers; any status. Returns replies."""
+    from newsletter.render import example_values, rendered_for_send
+    from newsletter.render.context import web_url
+
+    issue, _ = review.get(db, issue_id)
+    rendered = rendered_for_send(db, config, issue_id)
+    frozen = QueuedIssue(issue_id, issue.newsletter_key, rendered.subject, rendered.preheader,
+                         rendered.html, rendered.text, web_url(config, issue))
+    identity = identity_for(config)
+    identity = replace(identity, list_id=list_id_for(identity, issue.newsletter_key,
+                                                     _newsletter_name(config, issue.newsletter_key)))
+    template = MessageTemplate.build(frozen, identity, web_url=frozen.web_url, subject_prefix="[TEST] ")
+    examples = example_values(config)
+    own = transport is None
+    transport = transport or open_transport(config.settings.smtp_url, timeout=config.data.send.smtp_timeout)
+    replies = []
+    try:
+        for address in to:
+            person = PersonalValues(address, examples["name"], message_id(_domain(config)),
+                                    examples["unsubscribe_url"], examples["preferences_url"])
+            replies.append(transport.send(template.render(person, utcnow()), identity.from_email, [address]))
+    finally:
+        if own:
+            transport.close()
+    return replies
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    counts: list[StatusCount]
+    errors: list[RecentError]
+
+
+def outbox_status(db: Database, issue_id: int | None = None, errors: int = 10) -> OutboxStatus:
+    with db.connect() as conn:
+        return OutboxStatus(q.counts(conn, issue_id), q.recent_errors(conn, errors, issue_id))
+
+
+def requeue(db: Database, issue_id: int, status: str) -> int:
+    with db.begin() as conn:
+        return q.requeue(conn, issue_id, status, utcnow())
+
+
+def resolve_unknown(db: Database, issue_id: int) -> int:
+    with db.begin() as conn:
+        return q.resolve_unknown(conn, issue_id, utcnow())
+
+
+__all__ = ["Issue", "OutboxStatus", "QueueReport", "SendOptions", "SendReport", "outbox_status", "queue_issue",
+           "requeue", "resolve_unknown", "send_due", "template_factory", "test_send"]

@@ -1,0 +1,126 @@
+"""The ``OutboxStore`` the worker sees, and its implementation over our database.
+
+The worker never touches SQL: it claims rows, records changes and releases what it did not
+send. Everything that needs other tables (skipping people who left, marking a subscription
+bounced) happens here, behind the interface.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from newsletter.db import Database
+from newsletter.db import outbox as q
+from newsletter.db import subscribers as subs
+from newsletter.db.types import utcnow
+from newsletter.errors import NotFound
+from newsletter.outbox.models import BOUNCED, Change, OutboxItem, QueuedIssue
+
+
+class OutboxStore(Protocol):
+    owner: str
+
+    def recover(self) -> int:
+        """Return expired leases; mark rows caught between 'sending' and 'sent' as unknown.
+        Returns how many rows became unknown now."""
+        ...
+
+    def claim(self, limit: int) -> list[OutboxItem]: ...
+
+    def record(self, changes: Sequence[Change]) -> set[int]:
+        """Apply changes in one transaction; returns ids whose 'sending' did not take."""
+        ...
+
+    def release(self) -> int: ...
+
+    def issue(self, issue_id: int) -> QueuedIssue: ...
+
+    def sent_last_hour(self) -> int: ...
+
+    def due(self) -> int: ...
+
+    def next_due(self) -> datetime | None: ...
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class DbOutboxStore:
+    def __init__(self, db: Database, lease_seconds: float = 300, bounce_threshold: int = 3,
+                 check_subscriptions: bool = True, clock: Callable[[], datetime] = utcnow) -> None:
+        self.db = db
+        self.owner = new_owner()
+        self.lease = timedelta(seconds=lease_seconds)
+        self.bounce_threshold = bounce_threshold
+        self.check_subscriptions = check_subscriptions
+        self.clock = clock
+        self._issues: dict[int, QueuedIssue] = {}
+
+    def recover(self) -> int:
+        with self.db.begin() as conn:
+            _released, unknown = q.recover(conn, self.clock())
+        return unknown
+
+    def claim(self, limit: int) -> list[OutboxItem]:
+        now = self.clock()
+        with self.db.begin() as conn:
+            items = q.claim(conn, self.owner, limit, now, now + self.lease)
+            if not self.check_subscriptions or not items:
+                return items
+            gone: list[int] = []
+            for key in {i.newsletter_key for i in items}:
+                group = [i for i in items if i.newsletter_key == key]
+                active = q.active_subscribers(conn, key, [i.subscriber_id for i in group])
+                gone += [i.id for i in group if i.subscriber_id not in active]
+            q.skip(conn, self.owner, gone, now, "no longer subscribed when the row came up")
+        return [i for i in items if i.id not in set(gone)]
+
+    def record(self, changes: Sequence[Change]) -> set[int]:
+        now = self.clock()
+        with self.db.begin() as conn:
+            lost = q.apply(conn, self.owner, changes, now, now + self.lease)
+            for change in changes:
+                if change.kind == BOUNCED:
+                    self._count_bounce(conn, change.row_id, now)
+        return lost
+
+    def _count_bounce(self, conn: object, row_id: int, now: datetime) -> None:
+        found = q.row_subscriber(conn, row_id)  # type: ignore[arg-type]
+        if found is None or not self.check_subscriptions:
+            return
+        subscriber_id, key = found
+        if q.bounce_streak(conn, subscriber_id, key) >= self.bounce_threshold:  # type: ignore[arg-type]
+            sub_id = q.subscription_id(conn, subscriber_id, key)  # type: ignore[arg-type]
+            if sub_id is not None:
+                subs.set_status(conn, sub_id, "bounced", now)  # type: ignore[arg-type]
+
+    def release(self) -> int:
+        with self.db.begin() as conn:
+            return q.release(conn, self.owner, self.clock())
+
+    def issue(self, issue_id: int) -> QueuedIssue:
+        if issue_id not in self._issues:
+            with self.db.connect() as conn:
+                found = q.get_issue(conn, issue_id)
+            if found is None:
+                raise NotFound(f"issue {issue_id} has outbox rows but was never queued properly")
+            self._issues[issue_id] = found
+        return self._issues[issue_id]
+
+    def sent_last_hour(self) -> int:
+        with self.db.connect() as conn:
+            return q.sent_since(conn, self.clock() - timedelta(hours=1))
+
+    def due(self) -> int:
+        with self.db.connect() as conn:
+            return q.due_count(conn, self.clock())
+
+    def next_due(self) -> datetime | None:
+        with self.db.connect() as conn:
+            return q.next_due(conn)

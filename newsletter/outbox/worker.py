@@ -1,0 +1,258 @@
+"""The send worker: drains due outbox rows over several connections at a steady pace.
+
+It sees two interfaces only: an ``OutboxStore`` (claim, record, release) and a ``Transport``
+(send, close). The rule that keeps a message from going out twice:
+
+    1. commit 'sending' for the row (guarded: only from 'leased', only by our lease)
+    2. hand the message to the server
+    3. commit 'sent' (in the same transaction as the next row's 'sending')
+
+A crash before 1 leaves the row 'leased': it returns to the queue when the lease expires. A
+crash between 1 and 3 leaves it 'sending': its fate is unknown and ``recover`` marks it
+'unknown' for a person to decide (docs/outbox.md says why we do not resend those). Each
+connection has at most one row in that window, so a crash leaves at most ``workers`` of them.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from newsletter.db.types import utcnow
+from newsletter.errors import DeliveryError, NewsletterError
+from newsletter.outbox.message import MessageTemplate, PersonalValues
+from newsletter.outbox.models import BOUNCED, FAILED, Change, OutboxItem, QueuedIssue
+from newsletter.outbox.policy import RateLimiter, decide, is_connect_failure
+from newsletter.outbox.store import OutboxStore
+from newsletter.transports import Transport
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    workers: int = 4
+    batch_size: int = 100
+    max_attempts: int = 6
+    backoff_seconds: float = 60.0
+    backoff_max_seconds: float = 3600.0
+    rate_per_second: float = 0.0
+    rate_per_hour: int = 0
+    wait: bool = False  # keep running until no row is pending (waits for retries that are due later)
+    max_connect_failures: int = 5  # in a row: the server is down, stop instead of burning attempts
+    seed: int | None = None
+
+
+@dataclass
+class SendReport:
+    started_at: datetime = field(default_factory=utcnow)
+    due_at_start: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    bounced: int = 0
+    lost_leases: int = 0
+    unknown_found: int = 0
+    released: int = 0
+    stopped: str = ""  # "", "signal", "hourly limit", "error"
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.bounced
+
+
+class Worker:
+    def __init__(self, store: OutboxStore, transport: Transport, sender: str,
+                 template_for: Callable[[QueuedIssue], MessageTemplate],
+                 options: WorkerOptions = WorkerOptions(), stop: threading.Event | None = None,
+                 on_progress: Callable[[SendReport], None] | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.transport = transport
+        self.sender = sender
+        self.template_for = template_for
+        self.options = options
+        self.stop = stop or threading.Event()
+        self.on_progress = on_progress
+        self.clock = clock
+        self.report = SendReport()
+        self._items: queue.Queue[OutboxItem] = queue.Queue()
+        self._claiming_over = threading.Event()
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._connect_failures = 0
+        self._templates: dict[int, MessageTemplate] = {}
+        self._rng = random.Random(options.seed)
+        self._rate = RateLimiter(options.rate_per_second)
+        self._crash: BaseException | None = None
+
+    # --- the run ------------------------------------------------------------------------
+
+    def run(self) -> SendReport:
+        started = time.monotonic()
+        self.report.unknown_found = self.store.recover()
+        if self.options.rate_per_hour:
+            self._rate = RateLimiter(self.options.rate_per_second, self.options.rate_per_hour,
+                                     self.store.sent_last_hour())
+        self.report.due_at_start = self.store.due()
+        threads = [threading.Thread(target=self._sender, name=f"send-{n}", daemon=True)
+                   for n in range(self.options.workers)]
+        for thread in threads:
+            thread.start()
+        try:
+            self._feed()
+        finally:
+            self._claiming_over.set()
+            for thread in threads:
+                thread.join()
+            self.report.released += self.store.release()
+            if self.stop.is_set() and not self.report.stopped:
+                self.report.stopped = "signal"
+            self.report.seconds = time.monotonic() - started
+            self._progress()
+        if self._crash is not None:
+            raise self._crash
+        return self.report
+
+    def _feed(self) -> None:
+        last_progress = 0.0
+        while not self.stop.is_set():
+            if time.monotonic() - last_progress > 0.2:
+                self._progress()
+                last_progress = time.monotonic()
+            if self._items.qsize() >= self.options.workers:
+                self.stop.wait(0.01)
+                continue
+            batch = self.store.claim(self.options.batch_size)
+            for item in batch:
+                self._items.put(item)
+            if batch:
+                continue
+            with self._lock:
+                idle = self._busy == 0 and self._items.empty()
+            if not idle:
+                self.stop.wait(0.02)
+                continue
+            if not self.options.wait:
+                return
+            next_due = self.store.next_due()
+            if next_due is None:
+                return
+            self.stop.wait(min(1.0, max(0.01, (next_due - self.clock()).total_seconds())))
+
+    def _progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(replace(self.report))
+
+    def _halt(self, reason: str, error: str = "") -> None:
+        with self._lock:
+            if not self.report.stopped:
+                self.report.stopped = reason
+                self.report.error = error
+        self.stop.set()
+
+    # --- one connection's loop ------------------------------------------------------------
+
+    def _sender(self) -> None:
+        done: list[Change] = []
+        try:
+            while not self.stop.is_set():
+                try:
+                    item = self._items.get(timeout=0.05)
+                except queue.Empty:
+                    done = self._flush(done)
+                    if self._claiming_over.is_set():
+                        return
+                    continue
+                with self._lock:
+                    self._busy += 1
+                try:
+                    done = self._one(item, done)
+                finally:
+                    with self._lock:
+                        self._busy -= 1
+        except BaseException as e:  # noqa: BLE001 - re-raised by run() after the leases are released
+            self._crash = e
+            self._halt("error", f"{type(e).__name__}: {e}")
+        finally:
+            if done:
+                self.store.record(done)
+
+    def _flush(self, done: list[Change]) -> list[Change]:
+        if done:
+            self.store.record(done)
+        return []
+
+    def _one(self, item: OutboxItem, done: list[Change]) -> list[Change]:
+        if self.stop.is_set():
+            return done  # still 'leased': released at the end of the run
+        if not self._rate.acquire():
+            self._halt("hourly limit")
+            return done
+        # 'sending' is committed together with the previous row's 'sent' (one commit per message).
+        lost = self.store.record([*done, Change("sending", item.id)])
+        if item.id in lost:
+            with self._lock:
+                self.report.lost_leases += 1
+            return []
+        try:
+            message = self._template(item.issue_id).render(_personal(item), self.clock())
+            reply = self.transport.send(message, self.sender, [item.email])
+        except DeliveryError as e:
+            self._failed(item, e)
+            return []
+        except BaseException:
+            # Not a delivery problem (a bug, a full disk): the message did not go; hand it back.
+            self.store.record([Change("release", item.id, error="the run stopped with an error")])
+            raise
+        with self._lock:
+            self.report.sent += 1
+            self._connect_failures = 0
+        sent = [Change("sent", item.id, response=reply)]
+        if self._items.empty() or self._rate.wait_ahead() > 0.05:
+            return self._flush(sent)
+        return sent
+
+    def _failed(self, item: OutboxItem, error: DeliveryError) -> None:
+        outcome = decide(error, item.attempts + 1, self.options.max_attempts, self.clock(),
+                         self.options.backoff_seconds, self.options.backoff_max_seconds, self._rng)
+        self.store.record([Change(outcome.kind, item.id, error=str(error), send_after=outcome.send_after)])
+        with self._lock:
+            if outcome.kind == "retry":
+                self.report.retried += 1
+            elif outcome.kind == FAILED:
+                self.report.failed += 1
+            elif outcome.kind == BOUNCED:
+                self.report.bounced += 1
+            if is_connect_failure(error):
+                self._connect_failures += 1
+                too_many = self._connect_failures >= self.options.max_connect_failures
+            else:
+                too_many = False
+        if outcome.stop_run:
+            self._halt("error", str(error))
+        elif too_many:
+            self._halt("error", f"{error} ({self.options.max_connect_failures} connection attempts in a row failed; "
+                                "the rows stay queued)")
+
+    def _template(self, issue_id: int) -> MessageTemplate:
+        with self._lock:
+            template = self._templates.get(issue_id)
+        if template is None:
+            template = self.template_for(self.store.issue(issue_id))
+            with self._lock:
+                self._templates[issue_id] = template
+        return template
+
+
+def _personal(item: OutboxItem) -> PersonalValues:
+    return PersonalValues(email=item.email, name=item.name, message_id=item.message_id,
+                          unsubscribe_url=item.unsubscribe_url, preferences_url=item.preferences_url)
+
+
+__all__ = ["NewsletterError", "SendReport", "Worker", "WorkerOptions"]

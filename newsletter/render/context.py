@@ -1,0 +1,125 @@
+"""The template context of an issue: plain dicts, lists and strings (documented in templates/README.md).
+
+Content is passed as plain text (Jinja escapes it); URLs are checked (http/https only) and
+get UTM parameters here, so no template has to remember to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from newsletter.config import Config
+from newsletter.models import Issue, IssueItem
+from newsletter.render.env import clip, date_long, gettext_for, plain, safe_url, time_hm, with_utm
+from newsletter.render.placeholders import placeholder
+
+TITLE_CHARS = 160
+SUMMARY_CHARS = 320
+
+
+def campaign(issue: Issue) -> str:
+    return f"{issue.newsletter_key}-{issue.iso_year}-w{issue.iso_week:02d}"
+
+
+def archive_path(issue: Issue) -> str:
+    """Where an issue lives in the archive site, relative to its root."""
+    return f"{issue.newsletter_key}/{issue.iso_year}-uge-{issue.iso_week:02d}.html"
+
+
+def web_url(config: Config, issue: Issue) -> str:
+    return f"{config.settings.base_url}/arkiv/{archive_path(issue)}"
+
+
+def partner_name(config: Config, key: str | None) -> str:
+    if not key:
+        return config.brand.name
+    partner = config.partner(key)
+    return partner.name if partner else key
+
+
+def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[str, Any]:
+    item = placed.item
+    summary = clip(placed.summary, SUMMARY_CHARS)
+    title = clip(placed.title, TITLE_CHARS) or clip(summary, 90) or \
+        gettext_for(language)("Nyt fra %(partner)s", partner=partner_name(config, item.partner_key))
+    image = safe_url(item.image_url)
+    return {
+        "id": item.id,
+        "title": title,
+        "summary": summary,
+        "url": link(item.url),
+        "image_url": image,
+        "image_alt": clip(item.image_alt, 200) or title,
+        "partner": partner_name(config, item.partner_key),
+        "also": [partner_name(config, key) for key in placed.also_by],
+        "is_event": item.is_event,
+        "starts_at": item.event_starts_at,
+        "ends_at": item.event_ends_at,
+        "time": time_hm(item.event_starts_at),
+        "end_time": time_hm(item.event_ends_at),
+        "location": clip(item.event_location, 200),
+        "signup_url": link(item.signup_url) if safe_url(item.signup_url) else "",
+    }
+
+
+def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> dict[str, Any]:
+    newsletter = config.newsletter(issue.newsletter_key)
+    language = newsletter.language
+    _ = gettext_for(language)
+    tag = campaign(issue)
+
+    def link(url: Any) -> str:
+        checked = safe_url(url)
+        if not checked:
+            return ""
+        return with_utm(checked, newsletter.utm_source, tag) if newsletter.utm else checked
+
+    sections = []
+    order = newsletter.sections or tuple(s.key for s in config.sections)
+    for key in order:
+        entries = [_entry(config, p, link, language) for p in placed
+                   if p.section == key and p.included]
+        entries = [e for e in entries if e["url"] or e["signup_url"]]
+        if not entries:
+            continue
+        section = config.section(key)
+        title = (section.title_en or section.title) if section and language == "en" else \
+            (section.title if section else key)
+        sections.append({"key": key, "title": title, "entries": entries,
+                         "is_events": key == newsletter.events_section})
+
+    brand = config.brand
+    reason = newsletter.footer_reason or _(
+        "Du modtager dette nyhedsbrev, fordi %(email)s er tilmeldt %(newsletter)s fra %(organisation)s.",
+        email=placeholder("email"), newsletter=newsletter.name, organisation=brand.organisation)
+    label = _("Uge %(week)s", week=issue.iso_week) + " · " + date_long(issue.issue_date, language)
+    return {
+        "_": _,
+        "language": language,
+        "brand": {
+            "name": brand.name, "organisation": brand.organisation, "website": safe_url(brand.website),
+            "logo_url": safe_url(brand.logo_url), "logo_alt": brand.logo_alt or brand.name,
+            "colors": brand.colors.model_dump(), "font_family": brand.font_family,
+            "sender_name": brand.sender_name, "sender_email": brand.sender_email,
+            "contact_email": brand.contact_email, "postal_address": brand.postal_address,
+            "cvr": brand.cvr,
+        },
+        "newsletter": {"key": newsletter.key, "name": newsletter.name, "language": language},
+        "issue": {
+            "id": issue.id, "year": issue.iso_year, "week": issue.iso_week, "date": issue.issue_date,
+            "label": label, "subject": plain(issue.subject), "preheader": plain(issue.preheader),
+            "intro": issue.intro.strip(), "campaign": tag,
+        },
+        "sections": sections,
+        "item_count": sum(len(s["entries"]) for s in sections),
+        "links": {
+            "unsubscribe": placeholder("unsubscribe_url"),
+            "preferences": placeholder("preferences_url"),
+            "web": web_url(config, issue),
+            "archive": f"{config.settings.base_url}/arkiv/",
+            "subscribe": f"{config.settings.base_url}/tilmeld",
+        },
+        "recipient": {"name": placeholder("name"), "email": placeholder("email")},
+        "footer_reason": reason,
+    }

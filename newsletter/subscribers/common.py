@@ -1,0 +1,45 @@
+"""Small pure helpers shared by the subscriber flows: cleaning typed text, which sections a
+newsletter has, the person who runs a team command."""
+
+from __future__ import annotations
+
+import getpass
+import re
+
+from newsletter.config import Config, NewsletterConfig
+from newsletter.errors import SubscriberError
+
+LANGUAGES = ("da", "en")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def clean_text(value: str | None, limit: int = 200) -> str:
+    """One line of typed text: control characters out, whitespace collapsed, length capped.
+    HTML is kept as typed; every page and export escapes it on the way out."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())[:limit]
+
+
+def clean_language(value: str | None, default: str = "da") -> str:
+    value = (value or "").strip().lower()
+    aliases = {"dansk": "da", "danish": "da", "english": "en", "engelsk": "en"}
+    value = aliases.get(value, value)
+    return value if value in LANGUAGES else default
+
+
+def newsletter_sections(config: Config, newsletter: NewsletterConfig) -> list[str]:
+    return list(newsletter.sections) or [s.key for s in config.sections]
+
+
+def check_newsletter(config: Config, key: str) -> NewsletterConfig:
+    for newsletter in config.newsletters:
+        if newsletter.key == key:
+            return newsletter
+    known = ", ".join(n.key for n in config.newsletters)
+    raise SubscriberError(f"no newsletter {key!r} in the config; known: {known}")
+
+
+def team_member() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"

@@ -1,0 +1,48 @@
+"""GDPR requests: everything stored about one person (art. 15/20), and erasure (art. 17)
+that leaves only a hash of the address on the suppression list, so no later import can add
+the person back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from newsletter.db import Database
+from newsletter.db import subscribers as q
+from newsletter.db.types import utcnow
+from newsletter.errors import NotFound
+from newsletter.subscribers.addresses import address_hash, normalise
+
+
+def gdpr_export(db: Database, email: str) -> dict[str, Any]:
+    address = normalise(email)
+    with db.connect() as conn:
+        sub = q.find_subscriber(conn, address.email)
+        if sub is None:
+            suppressed = q.is_suppressed(conn, address_hash(address.email))
+            raise NotFound(f"no subscriber {address.email}"
+                           + (" (erased earlier; only a hash is kept on the suppression list)" if suppressed else ""))
+        subscriptions = q.subscriptions_of(conn, sub.id)
+        consents = q.consent_records_of(conn, sub.id)
+    person = asdict(sub)
+    person.pop("confirm_nonce")
+    return {
+        "exported_at": utcnow().isoformat(),
+        "subscriber": person,
+        "subscriptions": [asdict(s) for s in subscriptions],
+        "consent_records": [asdict(c) for c in consents],
+    }
+
+
+def forget(db: Database, email: str, now: datetime | None = None) -> bool:
+    """Erase the person and suppress the address. Returns False if they were not stored
+    (the address is suppressed either way)."""
+    now = now or utcnow()
+    address = normalise(email)
+    with db.begin() as conn:
+        sub = q.find_subscriber(conn, address.email)
+        if sub is not None:
+            q.delete_subscriber(conn, sub.id)
+        q.suppress(conn, address_hash(address.email), "erased", now)
+    return sub is not None

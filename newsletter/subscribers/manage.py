@@ -1,0 +1,167 @@
+"""The team's subscriber commands: add, list, show, remove, export (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from newsletter.config import Config
+from newsletter.db import Database
+from newsletter.db import subscribers as q
+from newsletter.db.types import utcnow
+from newsletter.errors import NotFound, Suppressed
+from newsletter.subscribers.addresses import address_hash, normalise
+from newsletter.subscribers.common import (
+    check_newsletter,
+    clean_language,
+    clean_text,
+    newsletter_sections,
+)
+
+
+@dataclass(frozen=True)
+class SubscriberView:
+    id: int
+    email: str
+    email_display: str
+    name: str
+    organisation: str
+    language: str
+    created_at: datetime
+    subscriptions: dict[str, str]  # newsletter key -> status
+
+
+def _view(row: q.SubscriberRow, statuses: dict[str, str]) -> SubscriberView:
+    return SubscriberView(row.id, row.email, row.email_display, row.name, row.organisation,
+                          row.language, row.created_at, statuses)
+
+
+def add(db: Database, config: Config, email: str, newsletters: Sequence[str], consent_source: str,
+        added_by: str, name: str = "", organisation: str = "", language: str = "da",
+        sections: Sequence[str] | None = None, now: datetime | None = None) -> SubscriberView:
+    """Add (or re-activate) a subscriber by hand, with the team member and where consent came from."""
+    now = now or utcnow()
+    address = normalise(email)
+    keys = list(dict.fromkeys(newsletters)) or [config.newsletters[0].key]
+    for key in keys:
+        newsletter = check_newsletter(config, key)
+        unknown = set(sections or ()) - set(newsletter_sections(config, newsletter))
+        if unknown:
+            raise NotFound(f"newsletter {key!r} has no section {', '.join(sorted(unknown))}")
+    with db.begin() as conn:
+        if q.is_suppressed(conn, address_hash(address.email)):
+            raise Suppressed(f"{address.email} was erased on request and may not be added back "
+                             "(they can subscribe again themselves on the web page)")
+        sub = q.find_subscriber(conn, address.email)
+        if sub is None:
+            sid = q.insert_subscriber(conn, email=address.email, email_display=address.display,
+                                      name=clean_text(name), organisation=clean_text(organisation),
+                                      language=clean_language(language), now=now)
+        else:
+            sid = sub.id
+            updates = {k: v for k, v in (("name", clean_text(name)), ("organisation", clean_text(organisation)))
+                       if v}
+            if updates:
+                q.update_subscriber(conn, sid, now, **updates)
+        existing = {s.newsletter_key: s for s in q.subscriptions_of(conn, sid)}
+        for key in keys:
+            current = existing.get(key)
+            if current is None:
+                sub_id = q.insert_subscription(conn, sid, key, "active", now)
+            else:
+                sub_id = current.id
+                if current.status == "active":
+                    continue
+                q.set_status(conn, sub_id, "active", now)
+            q.set_sections(conn, sub_id, list(sections) if sections else None, now)
+            q.add_consent(conn, sub_id, action="given", source="team", detail=f"added by {added_by}",
+                          now=now, text=consent_source)
+    return show(db, address.email)
+
+
+def show(db: Database, email: str) -> SubscriberView:
+    address = normalise(email)
+    with db.connect() as conn:
+        sub = q.find_subscriber(conn, address.email)
+        if sub is None:
+            raise NotFound(f"no subscriber {address.email}")
+        statuses = {s.newsletter_key: s.status for s in q.subscriptions_of(conn, sub.id)}
+    return _view(sub, statuses)
+
+
+def details(db: Database, email: str) -> tuple[SubscriberView, list[q.SubscriptionRow], list[q.ConsentRow]]:
+    view = show(db, email)
+    with db.connect() as conn:
+        return view, q.subscriptions_of(conn, view.id), q.consent_records_of(conn, view.id)
+
+
+def list_subscribers(db: Database, newsletter_key: str | None = None, status: str | None = None,
+                     limit: int | None = None) -> list[SubscriberView]:
+    with db.connect() as conn:
+        return [_view(row, st) for row, st in q.list_subscribers(conn, newsletter_key, status, limit)]
+
+
+def remove(db: Database, config: Config, email: str, removed_by: str, newsletters: Sequence[str] = (),
+           now: datetime | None = None) -> SubscriberView:
+    """Unsubscribe (from the given newsletters, or all), keeping the record of the withdrawal."""
+    now = now or utcnow()
+    for key in newsletters:
+        check_newsletter(config, key)
+    view = show(db, email)
+    with db.begin() as conn:
+        for subscription in q.subscriptions_of(conn, view.id):
+            if newsletters and subscription.newsletter_key not in newsletters:
+                continue
+            if subscription.status in ("active", "pending"):
+                q.set_status(conn, subscription.id, "unsubscribed", now)
+                q.add_consent(conn, subscription.id, action="withdrawn", source="team",
+                              detail=f"removed by {removed_by}", now=now)
+    return show(db, view.email)
+
+
+EXPORT_COLUMNS = ["email", "email_as_typed", "name", "organisation", "language", "newsletter",
+                  "status", "created_at"]
+
+
+def export_csv(db: Database, out: io.TextIOBase | None = None, path: Path | None = None,
+               newsletter_key: str | None = None) -> int:
+    """One row per subscription (utf-8 with BOM so Excel reads æøå). Written atomically to
+    ``path``, or to ``out``. Returns the number of rows."""
+    if path is not None:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+                count = _write_csv(db, f, newsletter_key)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return count
+    assert out is not None
+    return _write_csv(db, out, newsletter_key)
+
+
+def _write_csv(db: Database, out: io.TextIOBase, newsletter_key: str | None) -> int:
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    with db.connect() as conn:
+        for row, statuses in q.iter_subscribers(conn):
+            for key, status in sorted(statuses.items()):
+                if newsletter_key and key != newsletter_key:
+                    continue
+                writer.writerow([row.email, row.email_display, _safe_cell(row.name), _safe_cell(row.organisation),
+                                 row.language, key, status, row.created_at.isoformat()])
+                count += 1
+    return count
+
+
+def _safe_cell(value: str) -> str:
+    # A cell starting with = + - @ is a formula in Excel (CSV injection); make it text.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,81 @@
+"""The web app (``newsletter serve``): Starlette, Jinja2 pages, by audience.
+
+    public.py   subscribers: subscribe, confirm, preferences, one-click unsubscribe
+    (review.py, auth.py: the team's pages, a later issue)
+
+``create_app(config)`` builds it; tests run it in-process or under uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from newsletter.config import Config
+from newsletter.db import Database, open_db
+from newsletter.errors import NewsletterError
+from newsletter.web import public
+from newsletter.web.pages import Pages, request_language
+from newsletter.web.security import Csrf, RateLimiter, SecurityHeaders
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(config: Config, db: Database | None = None) -> Starlette:
+    settings = config.settings
+    https = settings.base_url.startswith("https://")
+    database = db or open_db(settings.database_url)
+    csrf = Csrf(settings.secret_key, secure=https)
+    pages = Pages(config, csrf)
+    limits = config.data.subscribers
+
+    async def health(request: Request) -> Response:
+        try:
+            with database.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as e:  # noqa: BLE001 - health reports any failure as 503
+            log.warning("health check failed: %s", e)
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        key = "not_found" if status == 404 else "error"
+        return pages.render(request, "message.html", request_language(request), status=status,
+                            title_key=f"{key}_title", body_key=f"{key}_body")
+
+    async def our_error(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status", 400)
+        key = "not_found" if status == 404 else "error"
+        return pages.render(request, "message.html", request_language(request), status=status,
+                            title_key=f"{key}_title", body_key=f"{key}_body")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        return pages.render(request, "message.html", request_language(request), status=500,
+                            title_key="error_title", body_key="error_body")
+
+    routes = [
+        Route("/healthz", health),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *public.routes(config, database, pages, csrf,
+                       RateLimiter(limits.subscribe_per_ip, limits.rate_window_minutes * 60)),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders, https=https)],
+        exception_handlers={HTTPException: not_found, NewsletterError: our_error, 500: server_error},
+    )
+    app.state.db = database
+    app.state.config = config
+    return app

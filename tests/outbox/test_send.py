@@ -1,0 +1,208 @@
+"""Sending through a real SMTP server (aiosmtpd on 127.0.0.1) from a real database."""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+import subprocess
+import threading
+from email import message_from_bytes, policy
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dkim
+import pytest
+
+from newsletter.db import Database
+from newsletter.db import outbox as q
+from newsletter.db import subscribers as subs
+from newsletter.db.types import utcnow
+from newsletter.outbox.message import DkimKey, Identity, MessageTemplate
+from newsletter.outbox.store import DbOutboxStore
+from newsletter.outbox.worker import Worker, WorkerOptions
+from newsletter.transports import open_transport
+from newsletter.transports.smtp import SMTPTransport
+from tests.outbox.conftest import FaultyHandler, SMTPServer, add_subscribers, fill_outbox
+
+IDENTITY = Identity("Danmarks Produktionscentrum", "nyhedsbrev@example.dk",
+                    list_id="Nyt fra DPC <ugebrev.example.dk>", feedback_id="{issue}:{newsletter}:dpc",
+                    unsubscribe_mailto="afmeld@example.dk")
+
+
+def worker(db: Database, url: str, identity: Identity = IDENTITY, stop: threading.Event | None = None,
+           **options: object) -> Worker:
+    opts = WorkerOptions(**{"workers": 3, "batch_size": 20, "backoff_seconds": 0.01, "backoff_max_seconds": 0.05,
+                            "wait": True, "seed": 7, **options})  # type: ignore[arg-type]
+    transport = open_transport(url, pool_size=opts.workers, timeout=5)
+    store = DbOutboxStore(db, lease_seconds=60, bounce_threshold=1)
+    return Worker(store, transport, identity.from_email,
+                  lambda issue: MessageTemplate.build(issue, identity, web_url=issue.web_url), opts, stop=stop)
+
+
+def statuses(db: Database, issue_id: int = 1) -> dict[str, str]:
+    with db.connect() as conn:
+        return q.statuses_by_email(conn, issue_id)
+
+
+def test_every_subscriber_gets_one_complete_message(db: Database, smtp_sink: SMTPServer) -> None:
+    people = add_subscribers(db, 25)
+    fill_outbox(db, people)
+    w = worker(db, smtp_sink.url)
+    report = w.run()
+    w.transport.close()
+
+    assert report.sent == 25
+    assert set(smtp_sink.handler.counts().values()) == {1}
+    assert set(statuses(db).values()) == {"sent"}
+    delivery = next(d for d in smtp_sink.handler.deliveries if d.rcpt == people[3][1])
+    raw = delivery.data
+    assert all(len(line) < 998 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == "Nyt fra Danmarks Produktionscentrum · uge 48 – æøå"
+    assert "=?utf-8?" in raw.split(b"\r\n\r\n")[0].decode()  # RFC 2047 on the wire
+    assert msg["To"].addresses[0].addr_spec == people[3][1]
+    assert msg["To"].addresses[0].display_name == f"Person Æblebø {people[3][0]}"
+    assert msg["List-Id"] == "Nyt fra DPC <ugebrev.example.dk>"
+    unsubscribe = f"https://nyhedsbrev.example.dk/u/tok{people[3][0]}?x=1&y=2"
+    assert msg["List-Unsubscribe"] == f"<{unsubscribe}>, <mailto:afmeld@example.dk?subject=afmeld%20ugebrev>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["Feedback-ID"] == "1:ugebrev:dpc"
+    assert msg["Date"] is not None and msg["Message-ID"].endswith("@example.dk>")
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    assert text["Content-Transfer-Encoding"] == html["Content-Transfer-Encoding"] == "quoted-printable"
+    text_body, html_body = text.get_content(), html.get_content()
+    assert f"Afmeld: {unsubscribe}" in text_body
+    assert ".En linje der starter med punktum" in text_body  # dot-stuffing undone by the server
+    assert f'href="{unsubscribe.replace("&", "&amp;")}"' in html_body
+    assert f"Kære Person Æblebø {people[3][0]}" in html_body
+    assert f"Sendt til {people[3][1]}" in html_body
+    assert "%%" not in text_body + html_body
+    message_ids = {message_from_bytes(d.data, policy=policy.default)["Message-ID"] for d in smtp_sink.handler.deliveries}
+    assert len(message_ids) == 25
+
+
+def test_dkim_signature_verifies(db: Database, smtp_sink: SMTPServer, tmp_path: Path) -> None:
+    key_path = tmp_path / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key_path), "2048"], check=True, capture_output=True)
+    public_der = subprocess.run(["openssl", "rsa", "-in", str(key_path), "-pubout", "-outform", "DER"],
+                                check=True, capture_output=True).stdout
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public_der)
+    identity = Identity(**{**IDENTITY.__dict__, "dkim": DkimKey.load("nl2026", "example.dk", str(key_path))})
+    fill_outbox(db, add_subscribers(db, 3))
+    w = worker(db, smtp_sink.url, identity=identity)
+    w.run()
+    w.transport.close()
+
+    lookups = []
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        lookups.append(name)
+        return record
+
+    for delivery in smtp_sink.handler.deliveries:
+        assert delivery.data.startswith(b"DKIM-Signature:")
+        signed = re.search(rb"h=([^;]+);", delivery.data.replace(b"\r\n ", b"")).group(1)  # type: ignore[union-attr]
+        assert b"list-unsubscribe-post" in signed and b"list-unsubscribe" in signed
+        assert dkim.verify(delivery.data, dnsfunc=dns)
+        tampered = delivery.data.replace(b"Afmeld", b"Afmelt", 1)
+        assert not dkim.verify(tampered, dnsfunc=dns)
+    assert lookups[0] == b"nl2026._domainkey.example.dk."
+
+
+def test_flaky_server_every_subscriber_ends_delivered_once_or_failed(db: Database) -> None:
+    people = add_subscribers(db, 120)
+    rejected = {email for _, email in people[::17]}
+    handler = FaultyHandler(seed=2026, reject=frozenset(rejected), fault_rate=0.4)
+    fill_outbox(db, people)
+    with SMTPServer(handler) as server:
+        w = worker(db, server.url, workers=4, max_attempts=4)
+        report = w.run()
+        w.transport.close()
+
+    final = statuses(db)
+    delivered = handler.counts()
+    assert max(delivered.values()) == 1, "nobody gets a message twice"
+    for _, email in people:
+        if email in rejected:
+            assert final[email] == "bounced" and email not in delivered
+        elif final[email] == "sent":
+            assert delivered[email] == 1
+        else:
+            assert final[email] == "failed" and email not in delivered  # retries used up
+    assert report.retried > 10  # the faults really happened
+    assert sum(1 for s in final.values() if s == "sent") == report.sent == len(delivered)
+    # a 5xx per recipient marks the subscription bounced (threshold 1 in this test)
+    with db.connect() as conn:
+        bounced_sid = next(sid for sid, email in people if email in rejected)
+        assert subs.subscriptions_of(conn, bounced_sid)[0].status == "bounced"
+
+
+def test_unsubscribed_before_send_is_skipped(db: Database, smtp_sink: SMTPServer) -> None:
+    people = add_subscribers(db, 4)
+    fill_outbox(db, people)
+    with db.begin() as conn:
+        sub = subs.subscriptions_of(conn, people[1][0])[0]
+        subs.set_status(conn, sub.id, "unsubscribed", utcnow())
+    w = worker(db, smtp_sink.url)
+    w.run()
+    assert statuses(db)[people[1][1]] == "skipped"
+    assert people[1][1] not in smtp_sink.handler.counts()
+    assert len(smtp_sink.handler.deliveries) == 3
+
+
+def test_server_refusing_login_stops_the_run_and_keeps_rows(db: Database) -> None:
+    class NoAuthHandler(FaultyHandler):
+        async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802
+            return "550 5.7.1 relaying denied for this sender"
+
+    fill_outbox(db, add_subscribers(db, 10))
+    with SMTPServer(NoAuthHandler()) as server:
+        report = worker(db, server.url).run()
+    assert report.stopped == "error"
+    assert "sender nyhedsbrev@example.dk was refused" in report.error
+    assert set(statuses(db).values()) == {"pending"}
+    with db.connect() as conn:
+        assert {r.attempts for r in conn.execute(q.outbox.select())} == {0}
+
+
+def test_unreachable_server_stops_after_a_few_tries(db: Database) -> None:
+    from tests.outbox.conftest import free_port
+
+    fill_outbox(db, add_subscribers(db, 30))
+    report = worker(db, f"smtp://127.0.0.1:{free_port()}", workers=1, wait=False, max_connect_failures=3).run()
+    assert report.stopped == "error" and "cannot connect" in report.error
+    final = statuses(db)
+    assert list(final.values()).count("pending") == 30  # retried rows wait for a later run
+    assert report.retried == 3
+
+
+def test_pool_reconnects_when_the_server_closes_idle_connections(smtp_sink: SMTPServer) -> None:
+    transport = open_transport(smtp_sink.url, pool_size=1)
+    assert isinstance(transport, SMTPTransport)
+    message = b"Subject: x\r\n\r\nbody\r\n"
+    transport.send(message, "a@example.dk", ["one@example.dk"])
+    idle = transport._idle.queue[0]
+    idle.sock.shutdown(socket.SHUT_RDWR)  # as if the server had timed the idle connection out  # type: ignore[union-attr]
+    reply = transport.send(message, "a@example.dk", ["two@example.dk"])
+    transport.close()
+    assert reply.startswith("250")
+    assert transport.connections_opened == 2
+    assert smtp_sink.handler.counts() == {"one@example.dk": 1, "two@example.dk": 1}
+
+
+def test_file_transport_is_the_default(tmp_path: Path) -> None:
+    transport = open_transport(f"file://{tmp_path / 'out'}")
+    reply = transport.send(b"Subject: x\r\n\r\nbody\r\n", "a@example.dk", ["b@example.dk"])
+    assert reply.startswith("250")
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 1
+
+
+@pytest.mark.parametrize("url", ["smtp://127.0.0.1:1/?pool=3"])
+def test_pool_size_from_url(url: str) -> None:
+    transport = open_transport(url)
+    assert isinstance(transport, SMTPTransport) and transport.pool_size == 3
+    assert urlsplit(url).port == 1
