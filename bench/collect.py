@@ -114,11 +114,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(name: str, fn: Callable[[], Any]) -> dict[str, Any]:
-    wall, cpu = time.perf_counter(), time.process_time()
+    """Wall and CPU time (ours plus that of parse worker processes, which are joined at the
+    end of collect), and peak RSS of this process and of the largest worker."""
+    wall, cpu, child = time.perf_counter(), time.process_time(), children_cpu()
     result = fn()
-    return {"name": name, "wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
-            "rss": peak_rss_mb(), "result": result}
+    return {"name": name, "wall": time.perf_counter() - wall,
+            "cpu": time.process_time() - cpu + children_cpu() - child,
+            "rss": peak_rss_mb(), "child_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "result": result}
 
 
 def write_config(directory: Path, urls: list[str], concurrency: int, per_host: int) -> Path:
@@ -191,20 +200,21 @@ def main() -> None:
 
     report_b, report_c = b["result"], c["result"]
     network_floor = args.latency * math.ceil(args.sources / args.concurrency)
-    floor = max(parse_only["cpu"], network_floor)
+    floor = max(parse_only["wall"], network_floor)
     rows = [parse_only, b, c] + ([a] if a else [])
     out = io.StringIO()
     out.write(f"collect bench: {args.sources} sources x {args.items} items, {args.latency * 1000:.0f} ms latency, "
               f"{args.hosts} loopback hosts, concurrency {args.concurrency}, per_host {args.per_host}\n\n")
-    out.write(f"{'phase':40} {'wall s':>8} {'cpu s':>8} {'peak RSS MB':>12}\n")
+    out.write(f"{'phase':40} {'wall s':>8} {'cpu s':>8} {'peak RSS MB':>12} {'worker RSS MB':>14}\n")
     for row in rows:
-        out.write(f"{row['name']:40} {row['wall']:8.2f} {row['cpu']:8.2f} {row['rss']:12.0f}\n")
+        out.write(f"{row['name']:40} {row['wall']:8.2f} {row['cpu']:8.2f} {row['rss']:12.0f} "
+                  f"{row['child_rss']:14.0f}\n")
     stored = report_b.new_items
     out.write(f"\n(b) new items {stored}, errors {report_b.failed}, bytes fetched "
               f"{sum(s.bytes for s in report_b.sources) / 1e6:.1f} MB, requests {b_requests}\n")
     out.write(f"(c) outcomes {sorted({s.outcome for s in report_c.sources})}, new items {report_c.new_items}, "
               f"bytes fetched {sum(s.bytes for s in report_c.sources)}, requests {c_requests}\n")
-    out.write(f"floor = max(parse only {parse_only['cpu']:.2f} s, {args.latency:g} s x "
+    out.write(f"floor = max(parse only {parse_only['wall']:.2f} s, {args.latency:g} s x "
               f"ceil({args.sources}/{args.concurrency}) = {network_floor:.2f} s) = {floor:.2f} s\n\n")
 
     def aim(label: str, ok: bool, figure: str) -> None:

@@ -139,6 +139,8 @@ class CollectConfig(_Model):
     stale_after_days: int = Field(default=21, ge=1)
     sitemap_pages_per_run: int = Field(default=20, ge=0, le=500)
     summary_chars: int = Field(default=300, ge=40, le=5000)
+    # None: parse in processes when a run fetches 50+ sources on a multi-core machine; 0: threads
+    parse_processes: int | None = Field(default=None, ge=0, le=32)
 
 
 class SendConfig(_Model):

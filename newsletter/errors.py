@@ -67,17 +67,27 @@ class SourceError(NewsletterError):
         self.problem = problem
         super().__init__(f"{source}: {problem}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # picklable, so a parser running in a worker process can raise it
+        return (type(self), (self.source, self.problem))
+
 
 class FetchError(SourceError):
     def __init__(self, source: str, problem: str, status: int | None = None) -> None:
         self.http_status = status
         super().__init__(source, problem)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.source, self.problem, self.http_status))
+
 
 class RetryLater(FetchError):
     def __init__(self, source: str, problem: str, status: int | None, retry_after: datetime) -> None:
         self.retry_after = retry_after
         super().__init__(source, problem, status)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.source, self.problem, self.http_status, self.retry_after))
 
 
 class SourceGone(FetchError):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -23,7 +25,7 @@ import httpx
 
 from newsletter.collect.fetch import Fetched, Fetcher
 from newsletter.collect.health import fetch_decision
-from newsletter.config import Config, Source
+from newsletter.config import CollectConfig, Config, Selectors, Source
 from newsletter.db import Database
 from newsletter.db.items import insert_items, stored_canonical_urls
 from newsletter.db.sources import FetchOutcome, record_fetch, source_states, sync_sources
@@ -66,11 +68,34 @@ async def collect_async(db: Database, config: Config, *, only: Sequence[str] | N
         sync_sources(conn, configured, started)
         states = {s.key: s for s in source_states(conn, started, keys=[c.key for c in chosen])}
     # One writer thread: SQLite allows one writer anyway, and per-source transactions stay short.
-    with ThreadPoolExecutor(1, thread_name_prefix="collect-db") as writer:
-        async with Fetcher(config.collect, transport) as fetcher:
-            run = _Run(db, config, fetcher, writer, started, progress)
-            reports = await asyncio.gather(*(run.source(states[c.key], c) for c in chosen))
+    cpu_pool = _cpu_pool(config.collect, len(chosen))
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="collect-db") as writer:
+            async with Fetcher(config.collect, transport) as fetcher:
+                run = _Run(db, config, fetcher, writer, started, progress, cpu_pool)
+                reports = await asyncio.gather(*(run.source(states[c.key], c) for c in chosen))
+    finally:
+        if cpu_pool is not None:
+            cpu_pool.shutdown(cancel_futures=True)
     return CollectReport(started_at=started, finished_at=now or utcnow(), sources=tuple(reports))
+
+
+AUTO_PROCESSES_FROM = 50  # sources per run; below this, process start-up costs more than it saves
+
+
+def _cpu_pool(cfg: CollectConfig, sources: int) -> Executor | None:
+    """Processes for parsing when a run is big enough to use several cores (feedparser is
+    pure Python and holds the GIL); None means worker threads."""
+    workers = cfg.parse_processes
+    if workers is None:
+        cores = os.cpu_count() or 1
+        workers = min(cores, 4) if cores > 1 and sources >= AUTO_PROCESSES_FROM else 0
+    if workers == 0:
+        return None
+    # forkserver: never fork a process that has threads running (the DB writer, the web app)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["newsletter.collect"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def _choose(configured: list[Source], only: Sequence[str] | None, config: Config) -> list[Source]:
@@ -92,6 +117,12 @@ class _Run:
     writer: ThreadPoolExecutor
     now: datetime
     progress: Progress | None
+    cpu_pool: Executor | None = None
+
+    async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.cpu_pool is None:
+            return await asyncio.to_thread(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.cpu_pool, partial(fn, *args))
 
     async def _write(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.writer, partial(fn, *args))
@@ -146,13 +177,16 @@ class _Run:
             await self._write(self._record, state.id, outcome)
             return SourceReport(state.key, "not_modified", status=304, duration_ms=outcome.duration_ms,
                                 warnings=tuple(warnings))
-        entries, parse_warnings = await asyncio.to_thread(_parse, state, source, fetched)
-        warnings += parse_warnings
-        if any(e.needs_page for e in entries):
-            entries = await self._read_pages(state, entries, warnings)
-        items, rejected = await asyncio.to_thread(
-            _clean_all, entries, fetched.url, self.now, self.config.collect.summary_chars)
-        warnings += rejected
+        items, pending, more = await self._cpu(
+            parse_and_clean, state.kind, fetched.body, dict(fetched.headers), fetched.url,
+            source.selectors, source.max_items, self.now, self.config.collect.summary_chars)
+        warnings += more
+        if pending:
+            pages = await self._read_pages(state, pending, warnings)
+            page_items, rejected = await asyncio.to_thread(
+                _clean_all, pages, fetched.url, self.now, self.config.collect.summary_chars)
+            items += page_items
+            warnings += rejected
         outcome = FetchOutcome("ok", status=fetched.status, etag=fetched.etag,
                                last_modified=fetched.last_modified, bytes=fetched.bytes,
                                duration_ms=_ms(started))
@@ -166,7 +200,7 @@ class _Run:
         """A sitemap names pages; read the ones we have not stored yet, a few per run."""
         from newsletter.collect.clean import canonical_url
 
-        pending = [e for e in entries if e.needs_page and e.url]
+        pending = [e for e in entries if e.url]
         canonical = {e.url: canonical_url(e.url) for e in pending if e.url}
         stored = await self._write(self._stored_urls, list(set(canonical.values())))
         todo = [e for e in pending if canonical[e.url or ""] not in stored]
@@ -176,7 +210,7 @@ class _Run:
                             f"(collect.sitemap_pages_per_run is {limit})")
         pages = await asyncio.gather(*(self._page_entry(state, e) for e in todo[:limit]),
                                      return_exceptions=True)
-        result = [e for e in entries if not e.needs_page]
+        result: list[Entry] = []
         for entry, page in zip(todo[:limit], pages, strict=True):
             if isinstance(page, Entry):
                 result.append(page)
@@ -210,16 +244,23 @@ class _Run:
         return new
 
 
-def _parse(state: SourceState, source: Source, fetched: Fetched) -> tuple[list[Entry], list[str]]:
+def parse_and_clean(kind: str, body: bytes, headers: dict[str, str], url: str,
+                    selectors: Selectors | None, max_items: int, now: datetime,
+                    summary_chars: int) -> tuple[list[CleanItem], list[Entry], list[str]]:
+    """Parse a fetched document and clean its entries: the CPU-bound part of a source,
+    run in a worker thread or process. Returns (items, entries that need their page read,
+    warnings)."""
     from newsletter.collect.kinds import get_kind
 
-    parsed = get_kind(state.kind).parse(fetched.body, fetched.headers, fetched.url, source.selectors)
-    entries = list(parsed.entries[: source.max_items])
+    parsed = get_kind(kind).parse(body, headers, url, selectors)
+    entries = list(parsed.entries[:max_items])
     warnings = list(parsed.warnings)
-    if len(parsed.entries) > source.max_items:
-        warnings.append(f"only the first {source.max_items} of {len(parsed.entries)} entries read "
+    if len(parsed.entries) > max_items:
+        warnings.append(f"only the first {max_items} of {len(parsed.entries)} entries read "
                         "(max_items in feeds.yaml)")
-    return entries, warnings
+    pending = [e for e in entries if e.needs_page]
+    items, rejected = _clean_all([e for e in entries if not e.needs_page], url, now, summary_chars)
+    return items, pending, warnings + rejected
 
 
 def _clean_all(entries: list[Entry], base_url: str, now: datetime,

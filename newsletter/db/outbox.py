@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
 
 from newsletter.db.schema import outbox, outbox_issues, subscriptions
 from newsletter.outbox.models import (
@@ -144,49 +144,61 @@ def recover(conn: Connection, now: datetime) -> tuple[int, int]:
     return released, unknown
 
 
+# Built once: these run once or twice per message, and building a statement costs more than
+# executing it on SQLite.
+_ROW = and_(outbox.c.id == bindparam("b_id"), outbox.c.lease_owner == bindparam("b_owner"))
+_TO_SENDING = (
+    update(outbox).where(_ROW, outbox.c.status == LEASED)
+    .values(status=SENDING, lease_until=bindparam("b_lease"), attempts=outbox.c.attempts + 1,
+            updated_at=bindparam("b_now"))
+)
+_TO_SENT = (
+    update(outbox).where(_ROW, outbox.c.status == SENDING)
+    .values(status=SENT, lease_owner=None, lease_until=None, response=bindparam("b_response"),
+            last_error=None, sent_at=bindparam("b_now"), updated_at=bindparam("b_now"))
+)
+_TO_RETRY = (
+    update(outbox).where(_ROW, outbox.c.status.in_((SENDING, LEASED)))
+    .values(status=PENDING, lease_owner=None, lease_until=None, last_error=bindparam("b_error"),
+            send_after=bindparam("b_after"), updated_at=bindparam("b_now"))
+)
+_TO_FINAL = (
+    update(outbox).where(_ROW, outbox.c.status.in_((SENDING, LEASED)))
+    .values(status=bindparam("b_status"), lease_owner=None, lease_until=None,
+            last_error=bindparam("b_error"), updated_at=bindparam("b_now"))
+)
+# Handed back untried (stopped run, or a refused connection): the attempt does not count.
+_TO_RELEASED = (
+    update(outbox).where(_ROW, outbox.c.status.in_((SENDING, LEASED)))
+    .values(status=PENDING, lease_owner=None, lease_until=None, updated_at=bindparam("b_now"),
+            attempts=case((outbox.c.status == SENDING, outbox.c.attempts - 1), else_=outbox.c.attempts),
+            last_error=func.coalesce(bindparam("b_error"), outbox.c.last_error))
+)
+
+
 def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime,
           lease_until: datetime) -> set[int]:
     """Record ``changes`` in this transaction. Returns the ids of 'sending' changes that did
     not take (the lease was lost): those rows must not be sent."""
     lost: set[int] = set()
-    mine = and_(outbox.c.lease_owner == owner)
+    sent = []
     for change in changes:
-        row = outbox.c.id == change.row_id
+        base = {"b_id": change.row_id, "b_owner": owner, "b_now": now}
         if change.kind == "sending":
-            done = conn.execute(
-                update(outbox).where(row, outbox.c.status == LEASED, mine)
-                .values(status=SENDING, lease_until=lease_until, attempts=outbox.c.attempts + 1, updated_at=now)
-            ).rowcount
-            if done != 1:
+            if conn.execute(_TO_SENDING, {**base, "b_lease": lease_until}).rowcount != 1:
                 lost.add(change.row_id)
         elif change.kind == "sent":
-            conn.execute(
-                update(outbox).where(row, outbox.c.status == SENDING, mine)
-                .values(status=SENT, lease_owner=None, lease_until=None, response=change.response[:500],
-                        last_error=None, sent_at=now, updated_at=now)
-            )
+            sent.append({**base, "b_response": change.response[:500]})
         elif change.kind == "retry":
-            conn.execute(
-                update(outbox).where(row, outbox.c.status.in_((SENDING, LEASED)), mine)
-                .values(status=PENDING, lease_owner=None, lease_until=None, last_error=change.error[:2000],
-                        send_after=change.send_after or now, updated_at=now)
-            )
+            conn.execute(_TO_RETRY, {**base, "b_error": change.error[:2000], "b_after": change.send_after or now})
         elif change.kind in (FAILED, BOUNCED):
-            conn.execute(
-                update(outbox).where(row, outbox.c.status.in_((SENDING, LEASED)), mine)
-                .values(status=change.kind, lease_owner=None, lease_until=None,
-                        last_error=change.error[:2000], updated_at=now)
-            )
+            conn.execute(_TO_FINAL, {**base, "b_status": change.kind, "b_error": change.error[:2000]})
         elif change.kind == "release":
-            # Handed back untried (stopped run, or a refused connection): the attempt does not count.
-            conn.execute(
-                update(outbox).where(row, outbox.c.status.in_((SENDING, LEASED)), mine)
-                .values(status=PENDING, lease_owner=None, lease_until=None, updated_at=now,
-                        attempts=case((outbox.c.status == SENDING, outbox.c.attempts - 1), else_=outbox.c.attempts),
-                        last_error=change.error[:2000] or outbox.c.last_error)
-            )
+            conn.execute(_TO_RELEASED, {**base, "b_error": change.error[:2000] or None})
         else:
             raise ValueError(f"unknown change {change.kind!r}")
+    if sent:
+        conn.execute(_TO_SENT, sent)
     return lost
 
 

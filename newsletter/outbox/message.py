@@ -188,7 +188,8 @@ class MessageTemplate:
         return message
 
     def _headers(self, person: PersonalValues, now: datetime) -> bytes:
-        unsubscribe = f"<{person.unsubscribe_url}>"
+        # A header is ASCII: percent-encode anything else a URL might carry (RFC 3986).
+        unsubscribe = f"<{quote(_one_line(person.unsubscribe_url), safe=_URL_SAFE)}>"
         if self._mailto:
             unsubscribe += f",\r\n <{self._mailto}>"
         lines = [
@@ -215,6 +216,7 @@ class MessageTemplate:
         return out
 
 
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _ASCII_ATOM = re.compile(r"^[A-Za-z0-9 .'_-]*$")
 
 

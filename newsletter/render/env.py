@@ -57,7 +57,7 @@ def environment(dirs: tuple[Path, ...] = (REPO_TEMPLATES,)) -> Environment:
     """Built once per override chain; Jinja caches the compiled templates in it."""
     loader = ChoiceLoader([
         FileSystemLoader([str(d) for d in dirs]),
-        PrefixLoader({"default": FileSystemLoader(str(REPO_TEMPLATES))}),
+        PrefixLoader({"default": FileSystemLoader(str(REPO_TEMPLATES))}, delimiter=":"),
     ])
     env = Environment(
         loader=loader,

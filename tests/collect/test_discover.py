@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from newsletter.collect.discover import DiscoveredFeed, candidate_urls, find_feeds, kind_for_document
+from newsletter.collect.discover import (
+    DiscoveredFeed,
+    candidate_urls,
+    find_feeds,
+    kind_for_document,
+)
 
 PAGE = b"""<!doctype html><html><head>
 <base href="https://www.businesskolding.dk/da/">

@@ -263,3 +263,73 @@ def test_cli_sources_table_and_json(cli, http_server, sources_config):
     assert "HTTP 404 Not Found" in by_key["b"]["reason"] and "feeds.yaml" in by_key["b"]["reason"]
     table = cli("sources")
     assert table.exit_code == 0 and "failing" in table.output
+
+
+def test_parsing_in_worker_processes_stores_the_same_and_reports_parse_errors(db, http_server, sources_config):
+    config = sources_config(
+        S("a", http_server.add("/a.xml", feed_of(3, "a"), content_type=RSS_TYPE)),
+        S("b", http_server.add("/b.xml", feed_of(2, "b"), content_type=RSS_TYPE)),
+        S("broken", http_server.add("/broken.xml", b"<rss><chan<<&&", content_type=RSS_TYPE)),
+        parse_processes=2)
+    report = collect(db, config)
+    outcome = {s.key: (s.outcome, s.new_items) for s in report.sources}
+    assert outcome == {"a": ("ok", 3), "b": ("ok", 2), "broken": ("error", 0)}
+    broken = next(s for s in report.sources if s.key == "broken")
+    assert http_server.url("/broken.xml") in broken.error and broken.status == 200
+
+
+def _page(title: str) -> bytes:
+    return (f'<!doctype html><html lang="da"><head><title>{title} | Partner</title>'
+            f'<meta property="og:title" content="{title}">'
+            '<meta property="og:description" content="Beskrivelse af siden med æøå.">'
+            '<meta property="article:published_time" content="2026-11-20T09:00:00+01:00">'
+            "</head><body><p>Tekst</p></body></html>").encode()
+
+
+def test_sitemap_pages_are_read_a_few_per_run_and_never_twice(db, http_server, sources_config):
+    urls = [http_server.add(f"/nyheder/{n}", _page(f"Side {n}"), content_type="text/html; charset=utf-8")
+            for n in range(3)]
+    missing = http_server.url("/nyheder/slettet")
+    sitemap = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               + "".join(f"<url><loc>{u}</loc><lastmod>2026-11-2{i}</lastmod></url>"
+                         for i, u in enumerate([missing, *urls]))
+               + "</urlset>").encode()
+    url = http_server.add("/sitemap.xml", sitemap, content_type="application/xml")
+    config = sources_config(S("map", url, kind="sitemap"), sitemap_pages_per_run=2)
+
+    first = collect(db, config).sources[0]
+    assert (first.outcome, first.new_items) == ("ok", 2)
+    assert any("left for the next run" in w for w in first.warnings)
+
+    second = collect(db, config).sources[0]
+    assert second.outcome == "ok"
+    assert any("page skipped" in w and "404" in w for w in second.warnings)  # one dead page, not the source
+    third = collect(db, config).sources[0]
+    assert third.outcome == "ok"
+    titles = sorted(r.title for r in stored_items(db, "map"))
+    assert titles == ["Side 0", "Side 1", "Side 2"]
+    for path in ("/nyheder/0", "/nyheder/1", "/nyheder/2"):
+        assert len(http_server.requests_to(path)) == 1
+
+
+def test_cli_sources_discover(cli, http_server, make_config):
+    make_config()
+    http_server.add("/", b'<html><head><link rel="alternate" type="application/rss+xml" title="Nyheder"'
+                         b' href="/nyheder/feed/"></head></html>', content_type="text/html")
+    result = cli("sources", "discover", http_server.url("/"), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["feeds"] == [{"url": http_server.url("/nyheder/feed/"), "kind": "feed", "title": "Nyheder",
+                              "found_by": "advertised in the page"}]
+
+    # no advertised feed: the usual paths are tried
+    http_server.add("/site", b"<html><head><title>Ingen feed</title></head></html>", content_type="text/html")
+    http_server.add("/site/feed/", feed_of(1), content_type=RSS_TYPE)
+    data = json.loads(cli("sources", "discover", http_server.url("/site"), "--json").stdout)
+    assert [(f["url"], f["found_by"]) for f in data["feeds"]] == [(http_server.url("/site/feed/"), "usual path")]
+
+    human = cli("sources", "discover", http_server.url("/site/feed/"))
+    assert "kind: feed" in human.output and http_server.url("/site/feed/") in human.output
+
+    dead = cli("sources", "discover", http_server.url("/nowhere"))
+    assert dead.exit_code == 1 and "HTTP 404 Not Found" in dead.output

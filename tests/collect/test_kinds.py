@@ -273,3 +273,16 @@ def test_gzipped_sitemap_is_read():
 def test_sitemap_errors(body: bytes, pattern: str):
     with pytest.raises(ParseError, match=pattern):
         SITEMAP.parse(body, {}, "https://e.dk/sitemap.xml")
+
+
+@pytest.mark.parametrize("declared, actual, header", [
+    ("windows-1252", "utf-8", True), ("windows-1252", "utf-8", False),
+    ("utf-8", "windows-1252", True), ("iso-8859-1", "iso-8859-1", True),
+])
+def test_danish_letters_survive_a_wrong_declared_encoding(declared: str, actual: str, header: bool):
+    body = (f'<?xml version="1.0" encoding="{declared}"?><rss version="2.0"><channel><title>T</title>'
+            "<item><title>Grøn omstilling på Fænø</title><link>https://example.dk/f</link>"
+            "<description>Æbler, øl og ål</description></item></channel></rss>").encode(actual)
+    headers = {"content-type": f"application/rss+xml; charset={declared}"} if header else {}
+    (entry,) = FEED.parse(body, headers, "https://example.dk/feed").entries
+    assert (entry.title, entry.summary_html) == ("Grøn omstilling på Fænø", "Æbler, øl og ål")

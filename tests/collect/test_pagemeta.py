@@ -30,11 +30,11 @@ def test_article_case_matches_expected():
 
 
 def test_fallbacks_title_tag_meta_description_and_json_ld():
-    page = """<html><head><title> Kun  titel </title>
+    page = b"""<html><head><title> Kun  titel </title>
     <meta name="description" content="Beskrivelse fra meta.">
     <script type="application/ld+json">[{"@type": "NewsArticle", "headline": "H",
       "image": [{"url": "https://img.example.dk/a.jpg"}], "datePublished": "2026-11-24"}]</script>
-    <script type="application/ld+json">{broken</script></head><body></body></html>""".encode()
+    <script type="application/ld+json">{broken</script></head><body></body></html>"""
     meta = read_page_meta(page, "https://e.dk/a")
     assert meta.title == "H"  # JSON-LD headline before <title>
     assert meta.description == "Beskrivelse fra meta."

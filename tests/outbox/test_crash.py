@@ -37,6 +37,12 @@ def start_send(tmp_path: Path, db_url: str, smtp_url: str, rate: float = 0) -> s
                             env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def wait_for_deliveries(server: SMTPServer, at_least: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while len(server.handler.deliveries) < at_least and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def outbox_statuses(db: Database) -> dict[str, str]:
     with db.connect() as conn:
         return q.statuses_by_email(conn, 1)
@@ -49,8 +55,11 @@ def test_sigkill_at_random_points_never_sends_twice_and_loses_nothing(db: Databa
     kills = 0
     with SMTPServer(SinkHandler()) as server:
         for _ in range(6):
+            before = len(server.handler.deliveries)
             proc = start_send(tmp_path, db_url, server.url, rate=150)
-            time.sleep(rng.uniform(0.8, 1.6))  # startup takes ~0.5 s; then it is mid-batch
+            # kill mid-run: after a random number of messages went through
+            wait_for_deliveries(server, before + rng.randint(1, 40))
+            time.sleep(rng.uniform(0, 0.02))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
@@ -62,7 +71,7 @@ def test_sigkill_at_random_points_never_sends_twice_and_loses_nothing(db: Databa
         delivered = server.handler.counts()
 
     statuses = outbox_statuses(db)
-    assert kills >= 3, "the test must really kill senders mid-run"
+    assert kills == 6, "the test must really kill senders mid-run"
     assert max(delivered.values()) == 1, "a recipient got a message twice"
     unknown = {email for email, status in statuses.items() if status == "unknown"}
     assert len(unknown) <= 3 * kills  # at most one per connection per crash
@@ -78,7 +87,7 @@ def test_sigterm_finishes_in_flight_and_hands_back_the_rest(db: Database, db_url
     fill_outbox(db, people)
     with SMTPServer(SinkHandler()) as server:
         proc = start_send(tmp_path, db_url, server.url, rate=40)
-        time.sleep(1.5)
+        wait_for_deliveries(server, 20)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
         delivered = server.handler.counts()
@@ -89,3 +98,19 @@ def test_sigterm_finishes_in_flight_and_hands_back_the_rest(db: Database, db_url
     assert set(statuses.values()) == {"sent", "pending"}  # nothing leased, nothing in limbo
     assert sent == set(delivered) and max(delivered.values()) == 1
     assert b'"stopped": "signal"' in out
+
+
+def test_two_send_processes_share_the_work(db: Database, db_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL (FOR UPDATE SKIP LOCKED) and on SQLite (guarded updates) alike."""
+    people = add_subscribers(db, 300)
+    fill_outbox(db, people)
+    with SMTPServer(SinkHandler()) as server:
+        procs = [start_send(tmp_path, db_url, server.url) for _ in range(2)]
+        outputs = [p.communicate(timeout=60) for p in procs]
+        delivered = server.handler.counts()
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err.decode()
+    assert len(delivered) == 300 and max(delivered.values()) == 1
+    assert set(outbox_statuses(db).values()) == {"sent"}
+    sent_by = [int(out.split(b'"sent": ')[1].split(b",")[0]) for out, _ in outputs]
+    assert sum(sent_by) == 300

@@ -16,8 +16,9 @@ from tests.subscribers.conftest import CONFIG, SMTPServer, body_of, csrf_of, lin
 
 
 def subscribe(client: Any, email: str, **extra: Any) -> Any:
-    page = client.get("/" + ("?lang=" + extra.pop("lang") if "lang" in extra else ""))
-    data = {"csrf": csrf_of(page.text), "email": email, "newsletter": ["ugebrev"], "consent": "yes", **extra}
+    lang = extra.pop("lang", "da")
+    page = client.get(f"/?lang={lang}")
+    data = {"csrf": csrf_of(page.text), "lang": lang, "email": email, "newsletter": ["ugebrev"], "consent": "yes", **extra}
     return client.post("/", data=data)
 
 
@@ -95,8 +96,8 @@ def test_no_csrf_token_no_subscription(client_for, smtp_config: Config, smtp_ser
     client = client_for(smtp_config)
     response = client.post("/", data={"email": "a@firma.dk", "newsletter": ["ugebrev"], "consent": "yes"})
     assert response.status_code == 403 and "Siden er udløbet" in response.text
-    forged = client.post("/", data={"csrf": "forged", "email": "a@firma.dk", "newsletter": ["ugebrev"], "consent": "yes"},
-                         cookies={"nl_csrf": "forged"})
+    client.cookies.set("nl_csrf", "forged")
+    forged = client.post("/", data={"csrf": "forged", "email": "a@firma.dk", "newsletter": ["ugebrev"], "consent": "yes"})
     assert forged.status_code == 403
     assert manage.list_subscribers(db) == [] and smtp_server.messages == []
 
@@ -138,13 +139,14 @@ def test_expired_and_forged_confirm_links(client_for, smtp_config: Config, smtp_
     expired = make_token(smtp_config.settings.secret_key, "confirm", sid, "nonce", now=time.time() - 4 * 86400)
     page = client.get(f"/confirm/{expired}")
     assert page.status_code == 410 and "Linket er udløbet" in page.text and 'action="/confirm/new' in page.text
+    token_field = csrf_of(page.text)
     forged = make_token("another-secret-key-of-an-attacker-000", "confirm", sid, "nonce")
     for token in (forged, "garbage", "x" * 5000, expired[:-3] + "abc"):
         page = client.get(f"/confirm/{token}")
         assert page.status_code in (400, 410) and "Traceback" not in page.text
     assert client.get(f"/confirm/{forged}").status_code == 400
     # ask for a new link: the resend limit applies (one mail already went out a moment ago)
-    resend = client.post("/confirm/new", data={"csrf": csrf_of(page.text), "email": "late@firma.dk"})
+    resend = client.post("/confirm/new", data={"csrf": token_field, "email": "late@firma.dk"})
     assert resend.status_code == 200 and len(smtp_server.messages) == 1
 
 

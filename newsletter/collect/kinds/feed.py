@@ -20,7 +20,7 @@ import feedparser
 
 from newsletter.collect.dates import parse_date
 from newsletter.collect.discover import find_feeds
-from newsletter.collect.markup import first_image, looks_like_html, lower_headers
+from newsletter.collect.markup import first_image, header_charset, looks_like_html, lower_headers
 from newsletter.config import Selectors
 from newsletter.errors import ParseError
 from newsletter.models import Entry, Parsed
@@ -51,6 +51,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> Parsed:
     for name in ("content-language", "last-modified", "etag"):
         if name in hdrs:
             response_headers[name] = hdrs[name]
+    if _utf8_declared_as_single_byte(body, response_headers["content-type"]):
+        # valid multi-byte UTF-8 is almost never real windows-1252 text: trust the bytes
+        mime = response_headers["content-type"].split(";")[0].strip() or "application/xml"
+        response_headers["content-type"] = f"{mime}; charset=utf-8"
     result = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
     entries = result.get("entries") or []
     version = result.get("version") or ""
@@ -65,6 +69,27 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> Parsed:
         title=_plain(feed_info.get("title")),
         warnings=tuple(warnings),
     )
+
+
+_SINGLE_BYTE = {"cp1252", "windows-1252", "iso-8859-1", "iso8859-1", "latin-1", "latin1",
+                "iso-8859-15", "iso8859-15", "us-ascii", "ascii"}
+_PROLOG_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
+
+
+def _utf8_declared_as_single_byte(body: bytes, content_type: str) -> bool:
+    declared = header_charset({"content-type": content_type})
+    if declared is None:
+        match = _PROLOG_ENCODING.match(body[:200])
+        declared = match.group(1).decode("ascii").lower() if match else None
+    if declared is None or declared.lower() not in _SINGLE_BYTE:
+        return False
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _harmless(exc: Any) -> bool:
@@ -163,9 +188,9 @@ def _image(e: Any, summary: str | None, content: str | None) -> tuple[str | None
     for enclosure in e.get("enclosures") or []:
         if (enclosure.get("type") or "").lower().startswith("image/") and enclosure.get("href"):
             return str(enclosure["href"]), None
-    for html in (content, summary):
-        if html:
-            found = first_image(html)
+    for fragment in (content, summary):
+        if fragment:
+            found = first_image(fragment)
             if found:
                 return found
     return None, None
