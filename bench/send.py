@@ -14,7 +14,6 @@ Prints msgs/s for each, the ratios (b)/(a) and (b)/(c), and peak RSS.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing as mp
 import resource
 import smtplib

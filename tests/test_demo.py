@@ -1,20 +1,39 @@
-"""The README's main command: `newsletter demo` runs on the bundled sample sources."""
+"""The README's main command: `newsletter demo` runs the whole path on the bundled samples."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+from pathlib import Path
+
+import lxml.html
 
 
-def test_demo_runs_offline_and_keeps_to_its_folder(cli, tmp_path):
+def test_demo_runs_the_whole_path_offline(cli, tmp_path: Path):
     folder = tmp_path / "demo"
     result = cli("demo", "--dir", str(folder), "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["collect"]["failed"] == 0
-    assert report["collect"]["new_items"] >= 30
-    # every sample source kind delivered items
-    assert all(count > 0 for count in report["collect"]["items_per_source"].values())
-    assert (folder / "newsletter.db").exists()
-    # a second run finds nothing new: dedupe across runs
+    assert report["failed_sources"] == 0 and report["collected"] >= 30
+    assert report["issue_status"] == "sent" and report["items_included"] >= 10
+    assert report["outbox_counts"] == {"sent": 4}
+
+    preview = folder / "issue-2026-W48" if (folder / "issue-2026-W48").exists() else Path(report["files"][0]).parent
+    page = lxml.html.parse(str(preview / "email.html")).getroot()
+    titles = [t.text_content() for t in page.iter("h1", "h2", "h3", "a")]
+    assert any("Industriens Dag" in t for t in titles)
+
+    messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in sorted((folder / "outbox").glob("*.eml"))]
+    assert sorted(str(m["To"]) for m in messages)[0].startswith("Jens Aagaard")
+    for message in messages:
+        assert "uge" in str(message["Subject"]).lower()
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        html = message.get_body(("html",)).get_content()
+        assert "%%" not in html  # every placeholder filled
+
+    # a second run collects, queues and sends nothing new
     again = json.loads(cli("demo", "--dir", str(folder), "--json").output)
-    assert again["collect"]["new_items"] == 0
+    assert (again["collected"], again["queued"], again["sent"]) == (0, 0, 0)
+    assert len(list((folder / "outbox").glob("*.eml"))) == 4

@@ -68,15 +68,14 @@ async def collect_async(db: Database, config: Config, *, only: Sequence[str] | N
         sync_sources(conn, configured, started)
         states = {s.key: s for s in source_states(conn, started, keys=[c.key for c in chosen])}
     # One writer thread: SQLite allows one writer anyway, and per-source transactions stay short.
-    cpu_pool = _cpu_pool(config.collect, len(chosen))
-    try:
-        with ThreadPoolExecutor(1, thread_name_prefix="collect-db") as writer:
-            async with Fetcher(config.collect, transport) as fetcher:
-                run = _Run(db, config, fetcher, writer, started, progress, cpu_pool)
+    with ThreadPoolExecutor(1, thread_name_prefix="collect-db") as writer:
+        async with Fetcher(config.collect, transport) as fetcher:
+            run = _Run(db, config, fetcher, writer, started, progress, want_processes=len(chosen))
+            try:
                 reports = await asyncio.gather(*(run.source(states[c.key], c) for c in chosen))
-    finally:
-        if cpu_pool is not None:
-            cpu_pool.shutdown(cancel_futures=True)
+            finally:
+                if run.cpu_pool is not None:
+                    run.cpu_pool.shutdown(cancel_futures=True)
     return CollectReport(started_at=started, finished_at=now or utcnow(), sources=tuple(reports))
 
 
@@ -94,8 +93,11 @@ def _cpu_pool(cfg: CollectConfig, sources: int) -> Executor | None:
         return None
     # forkserver: never fork a process that has threads running (the DB writer, the web app)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newsletter.collect"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    context.set_forkserver_preload(["newsletter.collect", "newsletter.collect.kinds.feed"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    for _ in range(workers):  # start the workers now, while the first fetches are in flight
+        pool.submit(int)
+    return pool
 
 
 def _choose(configured: list[Source], only: Sequence[str] | None, config: Config) -> list[Source]:
@@ -117,9 +119,14 @@ class _Run:
     writer: ThreadPoolExecutor
     now: datetime
     progress: Progress | None
+    want_processes: int = 0  # sources in this run: decides on a process pool at the first parse
     cpu_pool: Executor | None = None
+    _pool_decided: bool = False
 
     async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        if not self._pool_decided:  # lazily: a run of 304s never starts processes
+            self._pool_decided = True
+            self.cpu_pool = _cpu_pool(self.config.collect, self.want_processes)
         if self.cpu_pool is None:
             return await asyncio.to_thread(fn, *args)
         return await asyncio.get_running_loop().run_in_executor(self.cpu_pool, partial(fn, *args))

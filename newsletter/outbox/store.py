@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import Connection
+
 from newsletter.db import Database
 from newsletter.db import outbox as q
 from newsletter.db import subscribers as subs
@@ -90,15 +92,15 @@ class DbOutboxStore:
                     self._count_bounce(conn, change.row_id, now)
         return lost
 
-    def _count_bounce(self, conn: object, row_id: int, now: datetime) -> None:
-        found = q.row_subscriber(conn, row_id)  # type: ignore[arg-type]
+    def _count_bounce(self, conn: Connection, row_id: int, now: datetime) -> None:
+        found = q.row_subscriber(conn, row_id)
         if found is None or not self.check_subscriptions:
             return
         subscriber_id, key = found
-        if q.bounce_streak(conn, subscriber_id, key) >= self.bounce_threshold:  # type: ignore[arg-type]
-            sub_id = q.subscription_id(conn, subscriber_id, key)  # type: ignore[arg-type]
+        if q.bounce_streak(conn, subscriber_id, key) >= self.bounce_threshold:
+            sub_id = q.subscription_id(conn, subscriber_id, key)
             if sub_id is not None:
-                subs.set_status(conn, sub_id, "bounced", now)  # type: ignore[arg-type]
+                subs.set_status(conn, sub_id, "bounced", now)
 
     def release(self) -> int:
         with self.db.begin() as conn:

@@ -10,6 +10,7 @@ from typing import Any
 
 from newsletter.db import Database
 from newsletter.db import subscribers as q
+from newsletter.db.outbox import erase_subscriber as erase_outbox_rows
 from newsletter.db.types import utcnow
 from newsletter.errors import NotFound
 from newsletter.subscribers.addresses import address_hash, normalise
@@ -43,6 +44,8 @@ def forget(db: Database, email: str, now: datetime | None = None) -> bool:
     with db.begin() as conn:
         sub = q.find_subscriber(conn, address.email)
         if sub is not None:
+            # Outbox rows hold the address too (a delivery log without a foreign key).
+            erase_outbox_rows(conn, sub.id)
             q.delete_subscriber(conn, sub.id)
         q.suppress(conn, address_hash(address.email), "erased", now)
     return sub is not None
