@@ -116,7 +116,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _descendants(root: int) -> list[int]:
+def _parents() -> dict[int, int]:
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -125,6 +125,10 @@ def _descendants(root: int) -> list[int]:
                 parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 continue
+    return parents
+
+
+def _descendants(parents: dict[int, int], root: int) -> list[int]:
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
@@ -147,7 +151,7 @@ def _rss_mb(pid: int) -> float:
 
 class RssSampler(threading.Thread):
     """Peak of the summed memory (PSS) of this process and its helpers (the forkserver and the parse
-    workers), sampled every 100 ms; the HTTP server process is left out."""
+    workers), sampled every 250 ms; the HTTP server process is left out."""
 
     def __init__(self, exclude: int) -> None:
         super().__init__(daemon=True)
@@ -159,11 +163,13 @@ class RssSampler(threading.Thread):
     def run(self) -> None:
         me = os.getpid()
         while self.running:
-            helpers = [p for p in _descendants(me) if p != self.exclude and p not in _descendants(self.exclude)]
+            parents = _parents()
+            server = {self.exclude, *_descendants(parents, self.exclude)}
+            helpers = [p for p in _descendants(parents, me) if p not in server]
             self.peak = max(self.peak, sum(_rss_mb(p) for p in [me, *helpers]))
             for pid in helpers:
                 self.helper_cpu[pid] = max(self.helper_cpu.get(pid, 0.0), _cpu_seconds(pid))
-            time.sleep(0.1)
+            time.sleep(0.25)
 
     def helpers_cpu(self) -> float:
         return sum(self.helper_cpu.values())
@@ -182,12 +188,13 @@ SAMPLER: RssSampler | None = None
 
 def measure(name: str, fn: Callable[[], Any]) -> dict[str, Any]:
     """Wall time; CPU time of this process plus its parse workers (sampled, so it may miss
-    their last 100 ms); peak RSS of this process."""
+    their last 250 ms); peak RSS of this process."""
     helpers = SAMPLER.helpers_cpu if SAMPLER else (lambda: 0.0)
     wall, cpu, child = time.perf_counter(), time.process_time(), helpers()
     result = fn()
-    time.sleep(0.2 if SAMPLER else 0)  # one more sample of the workers' CPU
-    return {"name": name, "wall": time.perf_counter() - wall - (0.2 if SAMPLER else 0),
+    wall = time.perf_counter() - wall
+    time.sleep(0.3 if SAMPLER else 0)  # one more sample of the workers' CPU
+    return {"name": name, "wall": wall,
             "cpu": time.process_time() - cpu + helpers() - child,
             "rss": peak_rss_mb(), "result": result}
 
@@ -215,7 +222,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.3)
     parser.add_argument("--hosts", type=int, default=50, help="loopback addresses to spread sources over")
-    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--per-host", type=int, default=4)
     parser.add_argument("--parse-processes", type=int, default=None,
                         help="collect.parse_processes (default: automatic)")

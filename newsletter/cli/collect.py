@@ -63,6 +63,9 @@ def _print_report(report: CollectReport) -> None:
                       str(s.seen_items), f"{s.duration_ms / 1000:.1f} s" if s.outcome != "skipped" else "",
                       _problem(s))
     out = _out()
+    if not report.sources:
+        out.print("No sources to collect: add partners and their sources to feeds.yaml.")
+        return
     out.print(table)
     seconds = (report.finished_at - report.started_at).total_seconds()
     out.print(f"{report.new_items} new items from {report.attempted} sources in {seconds:.1f} s; "
@@ -119,11 +122,14 @@ def sources_group(ctx: click.Context, as_json: bool) -> None:
         sync_sources(conn, config.sources(), now)
         states = source_states(conn, now)
     stale_days = config.collect.stale_after_days
+    names = {p.key: p.name for p in config.partners}
     rows = []
     for state in states:
         health = source_health(state, now, stale_days)
         rows.append({
-            "key": state.key, "partner": state.partner_key, "kind": state.kind, "url": state.url,
+            "key": state.key, "partner": state.partner_key,
+            "partner_name": names.get(state.partner_key, state.partner_key),
+            "kind": state.kind, "url": state.url,
             "status": health.status, "reason": health.reason,
             "last_fetch_at": state.last_fetch_at, "last_success_at": state.last_success_at,
             "http_status": state.last_status, "consecutive_failures": state.consecutive_failures,
@@ -152,7 +158,7 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         last = r["last_fetch_at"].astimezone().strftime("%Y-%m-%d %H:%M") if r["last_fetch_at"] else "never"
         style = STATUS_STYLE.get(r["status"], "")
-        table.add_row(r["key"], r["partner"], r["kind"], f"[{style}]{r['status']}[/]", last,
+        table.add_row(r["key"], r["partner_name"], r["kind"], f"[{style}]{r['status']}[/]", last,
                       str(r["http_status"] or ""), str(r["consecutive_failures"] or ""),
                       str(r["new_items_last_run"]), str(r["items_last_30_days"]), r["reason"])
     _out().print(table)

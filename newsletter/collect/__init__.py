@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import httpx
+from sqlalchemy.exc import IntegrityError
 
 from newsletter.collect.fetch import Fetched, Fetcher
 from newsletter.collect.health import fetch_decision
@@ -70,7 +71,8 @@ async def collect_async(db: Database, config: Config, *, only: Sequence[str] | N
     # One writer thread: SQLite allows one writer anyway, and per-source transactions stay short.
     with ThreadPoolExecutor(1, thread_name_prefix="collect-db") as writer:
         async with Fetcher(config.collect, transport) as fetcher:
-            run = _Run(db, config, fetcher, writer, started, progress, want_processes=len(chosen))
+            to_fetch = sum(fetch_decision(states[c.key], started).fetchable for c in chosen)
+            run = _Run(db, config, fetcher, writer, started, progress, want_processes=to_fetch)
             try:
                 reports = await asyncio.gather(*(run.source(states[c.key], c) for c in chosen))
             finally:
@@ -79,6 +81,7 @@ async def collect_async(db: Database, config: Config, *, only: Sequence[str] | N
     return CollectReport(started_at=started, finished_at=now or utcnow(), sources=tuple(reports))
 
 
+MAX_REJECTION_WARNINGS = 5
 AUTO_PROCESSES_FROM = 50  # sources per run; below this, process start-up costs more than it saves
 
 
@@ -245,10 +248,18 @@ class _Run:
 
     def _store(self, state: SourceState, items: list[CleanItem], outcome: FetchOutcome,
                language: str) -> int:
-        with self.db.begin() as conn:
-            new = insert_items(conn, state, items, self.now, language)
-            record_fetch(conn, state.id, replace(outcome, new_items=new), self.now)
-        return new
+        for attempt in (1, 2):
+            try:
+                with self.db.begin() as conn:
+                    new = insert_items(conn, state, items, self.now, language)
+                    record_fetch(conn, state.id, replace(outcome, new_items=new), self.now)
+                return new
+            except IntegrityError:
+                # another collect (the scheduler and a manual run) stored the same item first;
+                # the second attempt's dedupe sees it
+                if attempt == 2:
+                    raise
+        return 0
 
 
 def parse_and_clean(kind: str, body: bytes, headers: dict[str, str], url: str,
@@ -288,6 +299,9 @@ def _clean_all(entries: list[Entry], base_url: str, now: datetime,
         else:
             items.append(item)
     warnings = [f"{n} entr{'y' if n == 1 else 'ies'} skipped: {reason}" for reason, n in reasons.items()]
+    if len(warnings) > MAX_REJECTION_WARNINGS:
+        rest = sum(list(reasons.values())[MAX_REJECTION_WARNINGS:])
+        warnings = warnings[:MAX_REJECTION_WARNINGS] + [f"{rest} more entries skipped for similar reasons"]
     return items, warnings
 
 

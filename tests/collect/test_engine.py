@@ -333,3 +333,14 @@ def test_cli_sources_discover(cli, http_server, make_config):
 
     dead = cli("sources", "discover", http_server.url("/nowhere"))
     assert dead.exit_code == 1 and "HTTP 404 Not Found" in dead.output
+
+
+def test_collect_can_be_called_from_inside_an_event_loop(db, http_server, sources_config):
+    import asyncio
+
+    config = sources_config(S("a", http_server.add("/a.xml", feed_of(1), content_type=RSS_TYPE)))
+
+    async def web_handler():
+        return collect(db, config)
+
+    assert asyncio.run(web_handler()).new_items == 1
