@@ -6,27 +6,98 @@ so a web server never serves half an archive. Served at ``BASE_URL/arkiv/``.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsletter.config import Config
+from jinja2 import Environment
+
+from newsletter.config import Config, NewsletterConfig
 from newsletter.db import Database
 from newsletter.db import issues as q
+from newsletter.models import Issue
 from newsletter.render.context import archive_path, web_url
 from newsletter.render.email import render_template
 from newsletter.render.env import date_long, environment_for, gettext_for
 
+ARCHIVE_NAME = re.compile(r"(\d{4})-uge-(\d{2})\.html")
+NO_ISSUES_UPDATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def parse_archive_name(name: str) -> tuple[int, int] | None:
+    """``2026-uge-48.html`` -> (2026, 48): the file name ``archive_path`` gives an issue."""
+    match = ARCHIVE_NAME.fullmatch(name)
+    if match is None or not 1 <= int(match.group(2)) <= 53:
+        return None
+    return int(match.group(1)), int(match.group(2))
+
+
+def archive_entry(config: Config, issue: Issue, language: str, link_base: str = "") -> dict[str, Any]:
+    """One sent issue in the index and the feed; ``path`` is ``link_base`` + its archive path."""
+    return {"subject": issue.subject, "preheader": issue.preheader, "path": link_base + archive_path(issue),
+            "url": web_url(config, issue), "week": issue.iso_week, "year": issue.iso_year,
+            "date": date_long(issue.issue_date, language),
+            "updated": (issue.sent_at or issue.updated_at).astimezone(UTC).isoformat()}
+
+
+def feed_document(env: Environment, config: Config, newsletter: NewsletterConfig,
+                  entries: list[dict[str, Any]]) -> str:
+    """The Atom feed of a newsletter's sent issues (entries newest first)."""
+    base = f"{config.settings.base_url}/arkiv/"
+    context = {"newsletter": {"key": newsletter.key, "name": newsletter.name},
+               "brand": {"name": config.brand.name, "website": config.brand.website},
+               "feed_url": f"{base}{newsletter.key}/feed.atom", "archive_url": base,
+               "updated": entries[0]["updated"] if entries else NO_ISSUES_UPDATED.isoformat(),
+               "entries": entries}
+    return render_template(env, "web/feed.atom.j2", context, f"archive {newsletter.key}")
+
+
+def index_document(env: Environment, config: Config, newsletters: list[dict[str, Any]],
+                   language: str = "da") -> str:
+    """The archive front page; ``newsletters`` as the template documents them."""
+    brand = config.brand
+    context = {"_": gettext_for(language), "language": language, "newsletters": newsletters,
+               "brand": {"name": brand.name, "organisation": brand.organisation,
+                         "colors": brand.colors.model_dump(), "font_family": brand.font_family,
+                         "logo_url": brand.logo_url, "logo_alt": brand.logo_alt,
+                         "website": brand.website, "contact_email": brand.contact_email},
+               "subscribe_url": f"{config.settings.base_url}/tilmeld"}
+    return render_template(env, "web/archive_index.html.j2", context, "archive")
+
+
+def sent_web_html(db: Database, config: Config, issue: Issue) -> str:
+    """The web version of a sent issue as it was stored when it went out.
+
+    Marking an issue queued or sent touches it, so ``rendered_for_send`` would render it anew
+    (with today's templates); the archive shows what subscribers got instead.
+    """
+    from newsletter.render import render
+
+    with db.connect() as conn:
+        stored = q.latest_render(conn, issue.id)
+        if stored is not None:
+            return str(stored["web_html"])
+        placed = q.issue_items_full(conn, issue.id)
+    # no stored render (renders are pruned per issue, never all): render, don't store
+    return render(config, issue, placed).rendered.web_html
+
 
 def build_archive(db: Database, config: Config, out: Path) -> list[Path]:
-    from newsletter.render import rendered_for_send
 
     env = environment_for(config)
-    base = f"{config.settings.base_url}/arkiv/"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    tmp.chmod(0o755 & ~_umask())  # mkdtemp makes 0700; a web server (another user) serves this folder
     written: list[str] = []
     newsletters: list[dict[str, Any]] = []
     for newsletter in config.newsletters:
@@ -34,35 +105,18 @@ def build_archive(db: Database, config: Config, out: Path) -> list[Path]:
             sent = q.list_issues(conn, newsletter.key, status="sent")
         entries = []
         for issue in sent:
-            rendered = rendered_for_send(db, config, issue.id)
             path = archive_path(issue)
             (tmp / path).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / path).write_text(rendered.web_html, encoding="utf-8")
+            (tmp / path).write_text(sent_web_html(db, config, issue), encoding="utf-8")
             written.append(path)
-            entries.append({"subject": issue.subject, "preheader": issue.preheader, "path": path,
-                            "url": web_url(config, issue), "week": issue.iso_week, "year": issue.iso_year,
-                            "date": date_long(issue.issue_date, newsletter.language),
-                            "updated": (issue.sent_at or issue.updated_at).astimezone(UTC).isoformat()})
-        feed_context = {"newsletter": {"key": newsletter.key, "name": newsletter.name},
-                        "brand": {"name": config.brand.name, "website": config.brand.website},
-                        "feed_url": f"{base}{newsletter.key}/feed.atom", "archive_url": base,
-                        "updated": entries[0]["updated"] if entries else datetime(2026, 1, 1, tzinfo=UTC).isoformat(),
-                        "entries": entries}
-        feed = render_template(env, "web/feed.atom.j2", feed_context, f"archive {newsletter.key}")
+            entries.append(archive_entry(config, issue, newsletter.language))
+        feed = feed_document(env, config, newsletter, entries)
         (tmp / newsletter.key).mkdir(parents=True, exist_ok=True)
         (tmp / newsletter.key / "feed.atom").write_text(feed, encoding="utf-8")
         written.append(f"{newsletter.key}/feed.atom")
         newsletters.append({"key": newsletter.key, "name": newsletter.name, "issues": entries,
                             "feed": f"{newsletter.key}/feed.atom"})
-    brand = config.brand
-    index_context = {"_": gettext_for("da"), "language": "da", "newsletters": newsletters,
-                     "brand": {"name": brand.name, "organisation": brand.organisation,
-                               "colors": brand.colors.model_dump(), "font_family": brand.font_family,
-                               "logo_url": brand.logo_url, "logo_alt": brand.logo_alt,
-                               "website": brand.website, "contact_email": brand.contact_email},
-                     "subscribe_url": f"{config.settings.base_url}/tilmeld"}
-    (tmp / "index.html").write_text(render_template(env, "web/archive_index.html.j2", index_context, "archive"),
-                                    encoding="utf-8")
+    (tmp / "index.html").write_text(index_document(env, config, newsletters), encoding="utf-8")
     written.append("index.html")
     old = out.with_name(f".{out.name}.old")
     if out.exists():
