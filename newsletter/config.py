@@ -157,6 +157,7 @@ class SendConfig(_Model):
     backoff_seconds: float = Field(default=60.0, ge=0)
     backoff_max_seconds: float = Field(default=3600.0, ge=0)
     bounce_threshold: int = Field(default=3, ge=1)
+    stop_after_content_refusals: int = Field(default=5, ge=0)
     list_id: str = ""
     feedback_id: str = ""
     unsubscribe_mailto: str = ""

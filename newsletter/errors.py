@@ -94,6 +94,11 @@ class SourceGone(FetchError):
     pass
 
 
+class NoConnection(FetchError):
+    """The server could not be reached at all (its name did not resolve, no route, no answer to
+    connect). When every source fails like this, the machine itself is probably offline."""
+
+
 class ParseError(SourceError):
     pass
 
@@ -164,6 +169,15 @@ class ConnectFailedError(TemporaryDeliveryError):
 
 class RecipientRefusedError(PermanentDeliveryError):
     pass
+
+
+class ContentRefusedError(PermanentDeliveryError):
+    """5xx after DATA: the server took the envelope and refused the message itself."""
+
+    def __init__(self, recipient: str, code: int, reply: str) -> None:
+        self.code = code
+        self.reply = reply
+        super().__init__(recipient, f"message refused after DATA: {code} {reply}")
 
 
 class ServerRefusedError(DeliveryError):

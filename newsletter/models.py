@@ -76,6 +76,7 @@ class SourceState:
     last_new_item_at: datetime | None
     created_at: datetime
     items_last_30_days: int = 0
+    last_warnings: tuple[str, ...] = ()  # warnings of the last run that fetched it
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class SourceReport:
     bytes: int = 0
     duration_ms: int = 0
     warnings: tuple[str, ...] = ()
+    no_connection: bool = False  # the server was never reached (DNS, no route, connect timeout)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from newsletter.compose.select import has_web_link
 from newsletter.db import Database
 from newsletter.db import issues as q
 from newsletter.db.types import utcnow
@@ -77,9 +78,22 @@ def _item_row(conn: Connection, issue_id: int, item_id: int) -> dict[str, Any]:
     raise NotFound(f"item {item_id} is not in issue {issue_id} (see `newsletter issue show {issue_id}`)")
 
 
+def check_items(db: Database, issue_id: int, item_ids: list[int]) -> None:
+    """Raise before any change if an item is not in the issue (so a batch of edits is all or nothing)."""
+    with db.connect() as conn:
+        _issue(conn, issue_id)
+        for item_id in item_ids:
+            _item_row(conn, issue_id, item_id)
+
+
 def set_included(db: Database, issue_id: int, item_id: int, included: bool, by: str) -> None:
     with db.begin() as conn:
         _item_row(conn, issue_id, item_id)
+        if included:
+            placed = next(p for p in q.issue_items_full(conn, issue_id) if p.item.id == item_id)
+            if not has_web_link(placed.item):
+                raise ComposeError(f"item {item_id} has no http(s) link ({placed.item.url[:80]!r}); "
+                                   f"the email could not link it, so it cannot be included")
         _editable(conn, issue_id, by, "include" if included else "exclude", {"item": item_id})
         q.update_issue_item(conn, issue_id, item_id, included=included, edited=True,
                             reason="" if included else "reviewer")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 from pathlib import Path
 
 import lxml.html
@@ -23,6 +24,11 @@ def test_demo_runs_the_whole_path_offline(cli, tmp_path: Path):
     page = lxml.html.parse(str(preview / "email.html")).getroot()
     titles = [t.text_content() for t in page.iter("h1", "h2", "h3", "a")]
     assert any("Industriens Dag" in t for t in titles)
+    # the week's biggest story (three partners) is shown once, naming the other two
+    text = " ".join(page.text_content().split())
+    assert "testcenter for robotter" in text
+    also = re.search(r"Også omtalt af (.+?) og (.+?)Læs mere", text)
+    assert also and {also[1], also[2]} == {"Middelfart Erhvervscenter", "Business Kolding"}
 
     messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
                 for p in sorted((folder / "outbox").glob("*.eml"))]

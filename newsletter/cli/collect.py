@@ -12,12 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from newsletter.cli.app import App, console, is_terminal, json_option, main, pass_app, print_json
 from newsletter.collect import collect
-from newsletter.collect.fetch import Fetcher
-from newsletter.collect.health import source_health
+from newsletter.collect.fetch import Fetched, Fetcher
+from newsletter.collect.health import offline_diagnosis, source_health
 from newsletter.config import CollectConfig
 from newsletter.db.sources import source_states
 from newsletter.db.types import utcnow
-from newsletter.errors import ConfigError, SourceError
+from newsletter.errors import ConfigError, FetchError, SourceError
 from newsletter.models import CollectReport, SourceReport
 
 
@@ -37,6 +37,7 @@ def report_json(report: CollectReport) -> dict[str, Any]:
         "failed": report.failed,
         "new_items": report.new_items,
         "all_failed": report.all_failed,
+        "offline": offline_diagnosis(report) is not None,
         "sources": [asdict(s) for s in report.sources],
     }
 
@@ -57,7 +58,10 @@ def _print_report(report: CollectReport) -> None:
                             ("new", "right"), ("seen", "right"), ("time", "right"),
                             ("error / warnings", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    disabled = [s for s in report.sources if _is_disabled(s)]
     for s in report.sources:
+        if _is_disabled(s):
+            continue  # counted below; `newsletter sources` lists them
         style = OUTCOME_STYLE.get(s.outcome, "")
         table.add_row(s.key, f"[{style}]{s.outcome}[/]", str(s.status or ""), str(s.new_items),
                       str(s.seen_items), f"{s.duration_ms / 1000:.1f} s" if s.outcome != "skipped" else "",
@@ -66,10 +70,23 @@ def _print_report(report: CollectReport) -> None:
     if not report.sources:
         out.print("No sources to collect: add partners and their sources to feeds.yaml.")
         return
-    out.print(table)
+    if table.row_count:
+        out.print(table)
     seconds = (report.finished_at - report.started_at).total_seconds()
-    out.print(f"{report.new_items} new items from {report.attempted} sources in {seconds:.1f} s; "
-              f"{report.failed} failed.")
+    line = (f"{report.new_items} new {_plural(report.new_items, 'item')} from {report.attempted} "
+            f"{_plural(report.attempted, 'source')} in {seconds:.1f} s; {report.failed} failed.")
+    if disabled:
+        line += (f" {len(disabled)} {_plural(len(disabled), 'source')} switched off in feeds.yaml "
+                 "(enabled: false) not fetched.")
+    out.print(line)
+
+
+def _is_disabled(source: SourceReport) -> bool:
+    return source.outcome == "skipped" and (source.error or "").startswith("disabled")
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
 
 
 @main.command("collect")
@@ -102,7 +119,10 @@ def collect_command(app: App, only: tuple[str, ...], as_json: bool) -> None:
         _print_report(report)
     if report.all_failed:
         if not as_json:
-            click.echo("Error: every source failed; check the network and the errors above.", err=True)
+            offline = offline_diagnosis(report)
+            click.echo(f"Error: every source failed: {offline}" if offline else
+                       "Error: every source failed; check the errors above (if they are all network "
+                       "errors, check this machine's network first).", err=True)
         click.get_current_context().exit(1)
 
 
@@ -137,6 +157,7 @@ def sources_group(ctx: click.Context, as_json: bool) -> None:
             "last_new_item_at": state.last_new_item_at,
             "items_last_30_days": state.items_last_30_days,
             "retry_after": state.retry_after, "error": state.last_error,
+            "warnings": list(state.last_warnings),
         })
     if as_json:
         print_json(rows)
@@ -153,17 +174,31 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
 
     table = Table(title="Sources")
     for column in ("key", "partner", "kind", "health", "last fetch", "HTTP", "failures",
-                   "new last run", "items 30 d", "what to check"):
-        table.add_column(column)
+                   "new last run", "items 30 d"):
+        table.add_column(column, max_width=24 if column == "partner" else None)
+    table.add_column("what to check", ratio=1, min_width=50)
     for r in rows:
         last = r["last_fetch_at"].astimezone().strftime("%Y-%m-%d %H:%M") if r["last_fetch_at"] else "never"
         style = STATUS_STYLE.get(r["status"], "")
         table.add_row(r["key"], r["partner_name"], r["kind"], f"[{style}]{r['status']}[/]", last,
                       str(r["http_status"] or ""), str(r["consecutive_failures"] or ""),
-                      str(r["new_items_last_run"]), str(r["items_last_30_days"]), r["reason"])
+                      str(r["new_items_last_run"]), str(r["items_last_30_days"]), _what_to_check(r))
     _out().print(table)
     problems = sum(1 for r in rows if r["status"] in ("failing", "gone", "stale"))
-    _out().print(f"{len(rows)} sources; {problems} need attention.")
+    warned = sum(1 for r in rows if r["warnings"])
+    summary = f"{len(rows)} sources; {problems} need attention"
+    if warned:
+        summary += f"; {warned} had warnings in their last run"
+    _out().print(summary + ".")
+
+
+def _what_to_check(row: dict[str, Any]) -> str:
+    lines = [row["reason"]] if row["reason"] else []
+    warnings = row["warnings"]
+    lines += [f"warning: {w}" for w in warnings[:3]]
+    if len(warnings) > 3:
+        lines.append(f"(+{len(warnings) - 3} more warnings: newsletter sources --json)")
+    return "\n".join(lines)
 
 
 @sources_group.command("discover")
@@ -176,12 +211,13 @@ def discover_command(app: App, url: str, as_json: bool) -> None:
         cfg = app.config.collect
     except ConfigError:
         cfg = CollectConfig()  # discovery works before feeds.yaml exists
-    if "://" not in url:
-        url = "https://" + url
-    found, tried = asyncio.run(_discover(cfg, url))
+    found, tried, page_problem = asyncio.run(_discover(cfg, url))
+    url = tried[0]
     if as_json:
-        print_json({"url": url, "feeds": found, "tried": tried})
+        print_json({"url": url, "feeds": found, "tried": tried, "page_error": page_problem})
         return
+    if page_problem:
+        click.echo(f"The page itself could not be read ({page_problem}); tried the usual feed paths instead.")
     if not found:
         click.echo(f"No feed found for {url} (tried the page and {len(tried) - 1} usual feed paths).")
         click.echo("If the site has a news list, use kind: html with CSS selectors, or kind: sitemap.")
@@ -199,25 +235,25 @@ def discover_command(app: App, url: str, as_json: bool) -> None:
     click.echo(f"      - kind: {best['kind']}\n        url: {best['url']}")
 
 
-async def _discover(cfg: CollectConfig, url: str) -> tuple[list[dict[str, str]], list[str]]:
+async def _discover(cfg: CollectConfig, url: str) -> tuple[list[dict[str, str]], list[str], str | None]:
+    """(feeds found, URLs tried, why the page itself could not be read)."""
     from newsletter.collect.discover import candidate_urls, find_feeds, kind_for_document
 
     found: list[dict[str, str]] = []
-    tried = [url]
     async with Fetcher(cfg) as fetcher:
-        try:
-            page = await fetcher.fetch("discover", url)
-        except SourceError as e:
-            raise click.ClickException(e.problem) from e
-        kind = kind_for_document(page.body)
-        if kind is not None:
-            return [{"url": page.url, "kind": kind, "title": "", "found_by": "the URL itself"}], tried
-        for feed in find_feeds(page.body, page.url):
-            found.append({"url": feed.url, "kind": feed.kind, "title": feed.title,
-                          "found_by": "advertised in the page"})
-        if found:
-            return found, tried
-        candidates = [c for c in candidate_urls(page.url) if c != page.url]
+        page_url, page, problem = await _fetch_page(fetcher, url)
+        tried = [page_url]
+        if page is not None:
+            kind = kind_for_document(page.body)
+            if kind is not None:
+                return [{"url": page.url, "kind": kind, "title": "", "found_by": "the URL itself"}], tried, None
+            for feed in find_feeds(page.body, page.url):
+                found.append({"url": feed.url, "kind": feed.kind, "title": feed.title,
+                              "found_by": "advertised in the page"})
+            if found:
+                return found, tried, None
+            page_url = page.url
+        candidates = [c for c in candidate_urls(page_url) if c != page_url]
         tried += candidates
 
         async def probe(candidate: str) -> dict[str, str] | None:
@@ -235,4 +271,24 @@ async def _discover(cfg: CollectConfig, url: str) -> tuple[list[dict[str, str]],
             if hit is not None and hit["url"] not in seen:
                 seen.add(hit["url"])
                 found.append(hit)
-    return found, tried
+    return found, tried, problem
+
+
+async def _fetch_page(fetcher: Fetcher, url: str) -> tuple[str, Fetched | None, str | None]:
+    """The page to discover from: (its URL, the page or None, the HTTP error it gave).
+
+    Without a scheme, https is tried first and then http. A page that answers with an HTTP
+    error still has a site behind it, so the usual paths are tried; no answer at all is an error.
+    """
+    schemes = [""] if "://" in url else ["https://", "http://"]
+    for n, scheme in enumerate(schemes):
+        try:
+            return scheme + url, await fetcher.fetch("discover", scheme + url), None
+        except FetchError as e:
+            if e.http_status is not None and e.http_status >= 400:
+                return scheme + url, None, e.problem.split(" (")[0]
+            if n == len(schemes) - 1:
+                raise click.ClickException(e.problem) from e
+        except SourceError as e:
+            raise click.ClickException(e.problem) from e
+    raise AssertionError("unreachable")

@@ -122,28 +122,35 @@ def issue_edit(app: App, issue_id: int, subject: str | None, preheader: str | No
                titles: tuple[tuple[int, str], ...], summaries: tuple[tuple[int, str], ...], by: str) -> None:
     """Edit texts and items. Editing an approved issue sends it back to draft."""
     db = app.db
+    # check everything first: a typo in the fifth option should not leave four edits saved
+    issue, _ = review.get(db, issue_id)
+    sections = app.config.newsletter(issue.newsletter_key).sections or [s.key for s in app.config.sections]
+    targets = [_move_target(target, sections) for _, target in moves]
+    review.check_items(db, issue_id, [*includes, *excludes, *(i for i, _ in (*moves, *titles, *summaries))])
     review.set_texts(db, issue_id, by, subject=subject, preheader=preheader,
                      intro=intro.replace("\\n", "\n") if intro is not None else None)
     for item_id in includes:
         review.include(db, issue_id, item_id, by)
     for item_id in excludes:
         review.exclude(db, issue_id, item_id, by)
-    issue, _ = review.get(db, issue_id)
-    sections = app.config.newsletter(issue.newsletter_key).sections or [s.key for s in app.config.sections]
-    for item_id, target in moves:
-        section, _sep, pos = target.partition(":")
-        if section and section not in sections:
-            raise ComposeError(f"unknown section {section!r}; sections of this newsletter: {', '.join(sections)}")
-        if pos and not pos.isdigit():
-            raise ComposeError(f"position {pos!r} is not a number (1 is the top)")
-        review.move(db, issue_id, item_id, by, section=section or None,
-                    position=int(pos) - 1 if pos else None)
+    for (item_id, _), (section, position) in zip(moves, targets, strict=True):
+        review.move(db, issue_id, item_id, by, section=section, position=position)
     for item_id, text in titles:
         review.override(db, issue_id, item_id, by, title=text)
     for item_id, text in summaries:
         review.override(db, issue_id, item_id, by, summary=text)
     issue, _ = review.get(db, issue_id)
     click.echo(f"Issue {issue.id} saved ({issue.status}).")
+
+
+def _move_target(target: str, sections: list[str] | tuple[str, ...]) -> tuple[str | None, int | None]:
+    """``arrangementer:1`` -> ("arrangementer", 0); ``:2`` keeps the section; positions start at 1."""
+    section, _sep, pos = target.partition(":")
+    if section and section not in sections:
+        raise ComposeError(f"unknown section {section!r}; sections of this newsletter: {', '.join(sections)}")
+    if pos and (not pos.isdigit() or int(pos) < 1):
+        raise ComposeError(f"position {pos!r} is not a number from 1 (1 is the top)")
+    return section or None, int(pos) - 1 if pos else None
 
 
 @main.command("render")

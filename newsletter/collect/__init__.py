@@ -31,7 +31,14 @@ from newsletter.db import Database
 from newsletter.db.items import insert_items, stored_canonical_urls
 from newsletter.db.sources import FetchOutcome, record_fetch, source_states, sync_sources
 from newsletter.db.types import utcnow
-from newsletter.errors import FetchError, NotFound, RetryLater, SourceError, SourceGone
+from newsletter.errors import (
+    FetchError,
+    NoConnection,
+    NotFound,
+    RetryLater,
+    SourceError,
+    SourceGone,
+)
 from newsletter.models import CleanItem, CollectReport, Entry, SourceReport, SourceState
 
 __all__ = ["collect", "collect_async", "Progress"]
@@ -152,6 +159,7 @@ class _Run:
 
     async def _attempt(self, state: SourceState, source: Source, started: float) -> SourceReport:
         fetched: Fetched | None = None
+        no_connection = False
         try:
             fetched = await self.fetcher.fetch(state.key, state.url, etag=state.etag,
                                                last_modified=state.last_modified)
@@ -160,6 +168,7 @@ class _Run:
             status = e.http_status if isinstance(e, FetchError) else (fetched.status if fetched else None)
             # Kinds name the URL as the error's source; fetch errors name it in the problem.
             message = e.problem if e.source == state.key else str(e)
+            no_connection = isinstance(e, NoConnection)
             outcome = FetchOutcome(
                 "error", status=status, error=message, bytes=fetched.bytes if fetched else 0,
                 duration_ms=_ms(started),
@@ -173,7 +182,7 @@ class _Run:
                 duration_ms=_ms(started))
         await self._write(self._record, state.id, outcome)
         return SourceReport(state.key, "error", status=outcome.status, error=outcome.error,
-                            bytes=outcome.bytes, duration_ms=outcome.duration_ms)
+                            bytes=outcome.bytes, duration_ms=outcome.duration_ms, no_connection=no_connection)
 
     async def _store_fetched(self, state: SourceState, source: Source, fetched: Fetched,
                              started: float) -> SourceReport:
@@ -183,7 +192,7 @@ class _Run:
         if fetched.not_modified:
             outcome = FetchOutcome("not_modified", status=304, etag=fetched.etag or state.etag,
                                    last_modified=fetched.last_modified or state.last_modified,
-                                   duration_ms=_ms(started))
+                                   duration_ms=_ms(started), warnings=tuple(warnings))
             await self._write(self._record, state.id, outcome)
             return SourceReport(state.key, "not_modified", status=304, duration_ms=outcome.duration_ms,
                                 warnings=tuple(warnings))
@@ -199,7 +208,7 @@ class _Run:
             warnings += rejected
         outcome = FetchOutcome("ok", status=fetched.status, etag=fetched.etag,
                                last_modified=fetched.last_modified, bytes=fetched.bytes,
-                               duration_ms=_ms(started))
+                               duration_ms=_ms(started), warnings=tuple(warnings))
         new = await self._write(self._store, state, items, outcome, source.language)
         return SourceReport(state.key, "ok", status=fetched.status, new_items=new,
                             seen_items=len(items), bytes=fetched.bytes,

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import httpx
 
 from newsletter.config import CollectConfig
-from newsletter.errors import FetchError, RetryLater, SourceGone
+from newsletter.errors import FetchError, NoConnection, RetryLater, SourceGone
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 MAX_RETRY_AFTER = timedelta(days=7)  # a server cannot park a source for longer than this
@@ -152,7 +152,7 @@ class Fetcher:
             return await asyncio.to_thread(read_file, key, url, self.cfg.max_bytes, etag)
         if scheme not in ("http", "https"):
             raise FetchError(key, f"cannot fetch {url!r}: only http, https and file URLs are supported")
-        async with self._overall, self._host_limit(url):
+        async with self._overall:
             try:
                 async with asyncio.timeout(self.cfg.deadline):
                     return await self._get(key, url, etag, last_modified)
@@ -170,25 +170,28 @@ class Fetcher:
         permanent = True
         current = url
         for _ in range(self.cfg.max_redirects + 1):
-            request = self.client.build_request("GET", current, headers=headers)
-            try:
-                response = await self.client.send(request, stream=True)
-            except httpx.HTTPError as e:
-                raise network_error(key, current, e, self.cfg) from e
-            try:
-                location = response.headers.get("location")
-                if response.status_code in REDIRECT_STATUSES and location:
-                    target = urljoin(current, location.strip())
-                    if urlsplit(target).scheme not in ("http", "https"):
-                        raise FetchError(key, f"{current} redirects to {target!r}, which is not an http(s) URL",
-                                         response.status_code)
-                    permanent = permanent and response.status_code in (301, 308)
-                    chain.append(target)
-                    current = target
-                    continue
-                fetched = await self._read(key, current, response)
-            finally:
-                await response.aclose()
+            # the per-host slot is taken for each hop's own server: a source that redirects to
+            # another host counts against that host, not the one named in feeds.yaml
+            async with self._host_limit(current):
+                request = self.client.build_request("GET", current, headers=headers)
+                try:
+                    response = await self.client.send(request, stream=True)
+                except httpx.HTTPError as e:
+                    raise network_error(key, current, e, self.cfg) from e
+                try:
+                    location = response.headers.get("location")
+                    if response.status_code in REDIRECT_STATUSES and location:
+                        target = urljoin(current, location.strip())
+                        if urlsplit(target).scheme not in ("http", "https"):
+                            raise FetchError(key, f"{current} redirects to {target!r}, which is not an "
+                                                  "http(s) URL", response.status_code)
+                        permanent = permanent and response.status_code in (301, 308)
+                        chain.append(target)
+                        current = target
+                        continue
+                    fetched = await self._read(key, current, response)
+                finally:
+                    await response.aclose()
             moved = current if permanent and len(chain) > 1 else None
             return Fetched(fetched.status, fetched.body, fetched.headers, fetched.url,
                            fetched.etag, fetched.last_modified, fetched.bytes, moved)
@@ -258,8 +261,8 @@ def network_error(key: str, url: str, e: httpx.HTTPError, cfg: CollectConfig) ->
     host = urlsplit(url).hostname or url
     text = str(e) or type(e).__name__
     if isinstance(e, httpx.ConnectTimeout):
-        return FetchError(key, f"could not connect to {host} within {cfg.connect_timeout:g} s (connect timeout);"
-                               " is the site up?")
+        return NoConnection(key, f"could not connect to {host} within {cfg.connect_timeout:g} s (connect timeout);"
+                                 " is the site up, and is this machine online?")
     if isinstance(e, httpx.ReadTimeout):
         return FetchError(key, f"{host} stopped sending for {cfg.read_timeout:g} s (read timeout) on {url}")
     if isinstance(e, httpx.TimeoutException):
@@ -268,7 +271,13 @@ def network_error(key: str, url: str, e: httpx.HTTPError, cfg: CollectConfig) ->
         lowered = " ".join([text, *_causes(e)]).lower()
         if "name or service not known" in lowered or "nodename nor servname" in lowered \
                 or "temporary failure in name resolution" in lowered or "no address" in lowered:
-            return FetchError(key, f"host {host} not found (DNS); check the spelling of the URL in feeds.yaml")
+            # offline machines give the same answer as a mistyped host name (EAI_NONAME)
+            return NoConnection(key, f"host {host} not found (DNS): check the spelling of the URL in "
+                                     "feeds.yaml, and that this machine is online")
+        if "network is unreachable" in lowered or "no route to host" in lowered:
+            return NoConnection(key, f"no network route to {host} ({text}): is this machine online?")
+        if "wrong version number" in lowered:
+            return FetchError(key, f"{host} does not speak HTTPS on this port ({text}); is the URL http://?")
         if "certificate" in lowered or "ssl" in lowered:
             return FetchError(key, f"TLS/certificate problem with {host}: {text} (the partner must fix their certificate)")
         if "refused" in lowered:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsletter.models import SourceState
+from newsletter.models import CollectReport, SourceState
 
 STATUSES = ("new", "ok", "failing", "stale", "gone", "waiting", "disabled")
 
@@ -32,6 +32,8 @@ class Health:
 
 def _ago(then: datetime, now: datetime) -> str:
     seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 60:
+        return "less than a minute ago"
     if seconds < 3600:
         return f"{seconds // 60} min ago"
     if seconds < 2 * 86400:
@@ -45,10 +47,10 @@ def _local(when: datetime) -> str:
 
 def source_health(state: SourceState, now: datetime, stale_after_days: int) -> Health:
     if not state.enabled:
-        return Health("disabled", "enabled: false in feeds.yaml")
+        return Health("disabled", "switched off in feeds.yaml (enabled: false)")
     if state.gone:
-        return Health("gone", "HTTP 410 Gone: the partner removed this feed; find the new address "
-                              "(newsletter sources discover) and change the URL in feeds.yaml")
+        return Health("gone", "the server answered HTTP 410 Gone (the partner removed this feed); find the "
+                              "new address (newsletter sources discover) and change the URL in feeds.yaml")
     if state.retry_after is not None and state.retry_after > now:
         return Health("waiting", f"the server asked us to wait until {_local(state.retry_after)}")
     if state.last_fetch_at is None:
@@ -64,12 +66,28 @@ def source_health(state: SourceState, now: datetime, stale_after_days: int) -> H
     quiet_since = state.last_new_item_at or state.created_at
     quiet_days = (now - quiet_since).days
     if quiet_days >= stale_after_days:
-        what = "no new item" if state.last_new_item_at else "no item ever"
-        return Health("stale", f"{what} for {quiet_days} days; check that the partner still "
-                               "publishes here (the feed may have moved)")
+        what = (f"no new item for {quiet_days} days" if state.last_new_item_at
+                else f"no item at all in the {quiet_days} days since it was added")
+        return Health("stale", f"{what}; check that the partner still publishes here "
+                               "(the feed may have moved)")
     return Health("ok", "")
 
 
 def fetch_decision(state: SourceState, now: datetime) -> Health:
     """Whether collect fetches the source now: the health, whose ``fetchable`` says it."""
     return source_health(state, now, stale_after_days=10**6)
+
+
+def offline_diagnosis(report: CollectReport) -> str | None:
+    """When every attempted source failed without ever reaching its server, the likely cause is
+    this machine (offline, DNS down), not the partners: say so instead of "check the URLs"."""
+    failed = [s for s in report.sources if s.outcome == "error"]
+    if not report.all_failed or not all(s.no_connection for s in failed):
+        return None
+    if len(failed) == 1:
+        return ("the only source could not reach its server (the host name did not resolve, or no "
+                "connection could be made): either this machine is offline or the host name in "
+                "feeds.yaml is wrong.")
+    return (f"none of the {len(failed)} sources could reach its server (host names did not resolve, "
+            "or no connection could be made). This machine looks offline, or its DNS is not working; "
+            "the partners' feeds are probably fine. Check the network, then run newsletter collect again.")

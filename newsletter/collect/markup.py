@@ -125,12 +125,15 @@ def looks_like_html(body: bytes, headers: Mapping[str, str] | None = None) -> bo
 
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# an <img> written inside a comment, a script or a style is not shown by a browser
+_HIDDEN = re.compile(r"<!--.*?(?:-->|$)|<(script|style|template|textarea|title)\b.*?(?:</\1\s*>|$)",
+                     re.IGNORECASE | re.DOTALL)
 _ATTR = r"""\b{name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"""
 
 
 def images(fragment: str) -> Iterator[tuple[str, str | None]]:
     """(src, alt) of each <img> with a src in an HTML fragment, entities decoded."""
-    for tag in _IMG_TAG.finditer(fragment):
+    for tag in _IMG_TAG.finditer(_HIDDEN.sub(" ", fragment)):
         src = _attribute(tag.group(0), "src") or _attribute(tag.group(0), "data-src")
         if src and src.strip():
             yield src.strip(), _attribute(tag.group(0), "alt")

@@ -77,15 +77,16 @@ def _apply_empty_week(candidates: list[Candidate], newsletter: NewsletterConfig,
     if any(c.origin != "curated" for c in candidates):
         return candidates
     curated = [c for c in candidates if c.origin == "curated"]
-    when = since.astimezone(CPH).strftime("%Y-%m-%d %H:%M")
+    when = since.astimezone(CPH).strftime("%Y-%m-%d %H:%M") + " (Danish time)"
     if newsletter.empty_week == "curated_only" and curated:
         return curated
     if newsletter.empty_week == "curated_only":
         raise EmptyWeek(f"{newsletter.key}: no new items from partners and no curated items since "
                         f"{when}; no issue was made. Run collect, or add items with curate.")
+    alternative = (f", or set empty_week: curated_only to send the {len(curated)} curated item(s) alone"
+                   if curated else "")
     raise EmptyWeek(f"{newsletter.key}: no new items from partners since {when}; no issue was made "
-                    f"(empty_week: skip). Run collect first, or set empty_week: curated_only to "
-                    f"send the {len(curated)} curated item(s) alone.")
+                    f"(empty_week: skip). Run collect first{alternative}.")
 
 
 def compose(db: Database, config: Config, newsletter_key: str | None = None,
@@ -104,9 +105,11 @@ def compose(db: Database, config: Config, newsletter_key: str | None = None,
     with db.begin() as conn:
         existing = q.find_issue(conn, newsletter.key, year, week)
         if existing is not None and existing.status != "draft":
+            hint = (" Edit it (newsletter issue edit) to send it back to draft first."
+                    if existing.status == "approved" else " Items for next time go into next week's issue.")
             raise IssueStateError(
                 f"issue {existing.id} ({newsletter.key} {existing.label}) is {existing.status}; "
-                f"only a draft is refreshed. Edit it to send it back to draft first.")
+                f"only a draft is refreshed.{hint}")
         since = window_start(now, q.last_sent_at(conn, newsletter.key), newsletter.window_days)
         used = q.used_item_ids(conn, newsletter.key, except_issue=existing.id if existing else None)
         candidates = select(q.candidate_items(conn, since - timedelta(seconds=1), now),

@@ -1,9 +1,15 @@
-"""Sections, order and caps (pure): pinned, then curated, then newest; events by date.
+"""Sections, order and caps (pure): pinned, then curated, then stories several partners carry,
+then newest; events by date.
 
 Caps come from the config: per partner across the issue (one prolific partner cannot fill
 it), per section, and for the whole issue. Items over a cap are kept in the issue as
 excluded, with the reason, so a reviewer can still include them. Pinned items ignore caps:
 a person chose them.
+
+A near-duplicate cluster is one story. When the partner of its usual representative is at
+its cap, another member from a partner with room shows the story instead, so a story three
+partners carry does not vanish because one of them was busy that week. Only a member with an
+http(s) link can show a story: the email cannot link anywhere else.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from newsletter.compose.cluster import Cluster
+from newsletter.compose.select import has_web_link
 from newsletter.models import Candidate, Placement
+
+NO_LINK = "no http(s) link"
 
 
 @dataclass(frozen=True)
@@ -43,49 +52,86 @@ def priority(item: Candidate) -> tuple[int, int, float, int]:
             -item.published_at.timestamp(), -item.id)
 
 
+def partner_count(group: Cluster) -> int:
+    """How many partners carry the story (items without a partner count as one: the team)."""
+    return len({m.partner_key or "" for m in (group.lead, *group.others)})
+
+
+def story_priority(group: Cluster) -> tuple[int, int, int, float, int]:
+    """Pinned, curated, then the rest; inside each tier more partners first, then newest."""
+    lead = group.lead
+    return (0 if lead.pinned else 1, 0 if lead.origin == "curated" else 1, -partner_count(group),
+            -lead.published_at.timestamp(), -lead.id)
+
+
 def event_order(item: Candidate) -> tuple[int, float, int]:
     starts = item.event_starts_at or item.published_at
     return (0 if item.pinned else 1, starts.timestamp(), item.id)
 
 
-def rank(clusters: Sequence[Cluster], limits: Limits) -> list[Placement]:
-    """Place every cluster lead in a section, in order, and mark what the caps leave out."""
-    by_section: dict[str, list[Candidate]] = {key: [] for key in limits.sections}
-    for group in clusters:
-        by_section[section_of(group.lead, limits)].append(group.lead)
-    for key, leads in by_section.items():
-        leads.sort(key=event_order if key == limits.events_section else priority)
+def representative(members: Sequence[Candidate], per_partner: Mapping[str, int],
+                   max_per_partner: int) -> Candidate:
+    """The member that shows the story: the usual lead unless its partner is at the cap and
+    another member's partner has room. ``members`` are in the cluster's lead order."""
+    first = members[0]
+    if first.pinned:
+        return first
+    for member in members:
+        if not member.partner_key or per_partner.get(member.partner_key, 0) < max_per_partner:
+            return member
+    return first
 
-    # Caps are applied in overall priority order, so the partner cap keeps a partner's best items.
-    decisions: dict[int, str] = {}
+
+@dataclass(frozen=True)
+class _Story:
+    shown: Candidate
+    others: tuple[Candidate, ...]
+    section: str
+    reason: str
+    order: tuple[int, int, int, float, int]
+
+
+def _decide(clusters: Sequence[Cluster], limits: Limits) -> list[_Story]:
+    """Caps are applied in overall priority order, so the partner cap keeps a partner's best items."""
     per_partner: Counter[str] = Counter()
     per_section: Counter[str] = Counter()
     total = 0
-    everything = sorted((i for leads in by_section.values() for i in leads), key=priority)
-    for item in everything:
-        section = section_of(item, limits)
-        reason = ""
-        if not item.pinned:
-            if item.partner_key and per_partner[item.partner_key] >= limits.max_per_partner:
+    stories = []
+    for group in sorted(clusters, key=story_priority):
+        members = (group.lead, *group.others)
+        linkable = [m for m in members if has_web_link(m)]
+        shown = representative(linkable, per_partner, limits.max_per_partner) if linkable else group.lead
+        section = section_of(shown, limits)
+        reason = "" if linkable else NO_LINK
+        if not reason and not shown.pinned:
+            if shown.partner_key and per_partner[shown.partner_key] >= limits.max_per_partner:
                 reason = "partner cap"
             elif per_section[section] >= limits.section_max.get(section, 8):
                 reason = "section cap"
             elif total >= limits.max_items:
                 reason = "issue cap"
         if not reason:
-            per_partner[item.partner_key or ""] += 1
+            per_partner[shown.partner_key or ""] += 1
             per_section[section] += 1
             total += 1
-        decisions[item.id] = reason
+        stories.append(_Story(shown, tuple(m for m in members if m is not shown), section, reason,
+                              story_priority(group)))
+    return stories
 
+
+def rank(clusters: Sequence[Cluster], limits: Limits) -> list[Placement]:
+    """Place one item per story in a section, in order, and mark what the caps leave out."""
+    stories = _decide(clusters, limits)
     placements = []
     for key in limits.sections:
-        for position, item in enumerate(by_section[key]):
-            reason = decisions[item.id]
-            placements.append(Placement(item.id, key, position, included=not reason, reason=reason))
-    lead_section = {p.item_id: p.section for p in placements}
-    for group in clusters:
-        for other in group.others:
-            placements.append(Placement(other.id, lead_section[group.lead.id], 0, included=False,
-                                        reason="duplicate", duplicate_of=group.lead.id))
+        here = [s for s in stories if s.section == key]
+        here.sort(key=(lambda s: event_order(s.shown)) if key == limits.events_section
+                  else (lambda s: s.order))
+        for position, story in enumerate(here):
+            placements.append(Placement(story.shown.id, key, position, included=not story.reason,
+                                        reason=story.reason))
+    for story in stories:
+        for other in story.others:
+            placements.append(Placement(other.id, story.section, 0, included=False,
+                                        reason="duplicate", duplicate_of=story.shown.id))
     return placements

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from newsletter.models import Candidate
+from newsletter.render.env import safe_url
 
 
 def window_start(now: datetime, last_sent_at: datetime | None, window_days: int) -> datetime:
@@ -34,6 +35,15 @@ def select(items: Sequence[Candidate], *, since: datetime, now: datetime,
         if since <= item.first_seen_at <= now:
             chosen.append(item)
     return chosen
+
+
+def has_web_link(item: Candidate) -> bool:
+    """The email can link the item: an http(s) URL, or an event's http(s) sign-up page.
+
+    Render drops every other scheme (javascript:, data:, ftp:, relative paths), so an item
+    without one is left out at compose time, with the reason, instead of silently at render.
+    """
+    return bool(safe_url(item.url)) or (item.is_event and bool(safe_url(item.signup_url)))
 
 
 def iso_week_bounds(iso_year: int, iso_week: int) -> tuple[date, date]:

@@ -169,7 +169,8 @@ def issue_items_full(conn: Connection, issue_id: int) -> list[IssueItem]:
     )
     rows = [row._mapping for row in conn.execute(query)]
     also: dict[int, list[str]] = {}
-    for m in rows:
+    # earliest first: the order must not depend on the ids collect happened to hand out
+    for m in sorted(rows, key=lambda m: (m["published_at"], m["item_id"])):
         if m["duplicate_of"] is not None and m["partner_key"]:
             also.setdefault(m["duplicate_of"], []).append(m["partner_key"])
     result = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
 
@@ -22,6 +23,7 @@ from newsletter.outbox.models import (
     SKIPPED,
     UNKNOWN,
     Change,
+    DeliveryRecord,
     NewRow,
     OutboxItem,
     QueuedIssue,
@@ -175,6 +177,14 @@ _TO_RELEASED = (
             last_error=func.coalesce(bindparam("b_error"), outbox.c.last_error))
 )
 
+# The run stopped because the server refuses the issue itself: rows already failed by that
+# refusal go back to the queue, their attempt not counted (the address was not at fault).
+_FAILED_TO_PENDING = (
+    update(outbox).where(outbox.c.id == bindparam("b_id"), outbox.c.status == FAILED)
+    .values(status=PENDING, attempts=outbox.c.attempts - 1, updated_at=bindparam("b_now"),
+            last_error=bindparam("b_error"))
+)
+
 
 def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime,
           lease_until: datetime) -> set[int]:
@@ -185,7 +195,7 @@ def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime
     for change in changes:
         base = {"b_id": change.row_id, "b_owner": owner, "b_now": now}
         if change.kind == "sending":
-            if conn.execute(_TO_SENDING, {**base, "b_lease": lease_until}).rowcount != 1:
+            if _driver(conn, _TO_SENDING).execute(conn, [{**base, "b_lease": lease_until}]) != 1:
                 lost.add(change.row_id)
         elif change.kind == "sent":
             sent.append({**base, "b_response": change.response[:500]})
@@ -195,11 +205,60 @@ def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime
             conn.execute(_TO_FINAL, {**base, "b_status": change.kind, "b_error": change.error[:2000]})
         elif change.kind == "release":
             conn.execute(_TO_RELEASED, {**base, "b_error": change.error[:2000] or None})
+        elif change.kind == "requeue":
+            conn.execute(_FAILED_TO_PENDING, {**base, "b_error": change.error[:2000]})
         else:
             raise ValueError(f"unknown change {change.kind!r}")
     if sent:
-        conn.execute(_TO_SENT, sent)
+        _driver(conn, _TO_SENT).execute(conn, sent)
     return lost
+
+
+class _DriverStatement:
+    """A Core statement compiled once per dialect and run on the driver's cursor.
+
+    'sending' and 'sent' run once per message each; SQLAlchemy's per-execution work (cache
+    lookup, parameter processing, result setup) cost ~0.2 ms a message on SQLite, against
+    ~0.04 ms for the statements and the commit themselves. Same SQL text, same parameter
+    processing (our UTCDateTime included), same transaction as ``conn``."""
+
+    def __init__(self, stmt: Any, dialect: Any) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = str(compiled)
+        # values the statement binds itself ('sent', the 1 of attempts + 1)
+        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        self.names = tuple(compiled.positiontup) if compiled.positional else None
+        self.processors = {name: proc for name, bind in compiled.binds.items()
+                           if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+
+    def _row(self, values: dict[str, Any]) -> Any:
+        params = {**self.defaults, **values}
+        for name, proc in self.processors.items():
+            params[name] = proc(params[name])
+        return params if self.names is None else tuple(params[n] for n in self.names)
+
+    def execute(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        """Run for each row; returns the rows changed."""
+        cursor = conn.connection.cursor()
+        try:
+            if len(rows) == 1:
+                cursor.execute(self.sql, self._row(rows[0]))
+            else:
+                cursor.executemany(self.sql, [self._row(r) for r in rows])
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+_DRIVER: dict[tuple[str, int], _DriverStatement] = {}
+
+
+def _driver(conn: Connection, stmt: Any) -> _DriverStatement:
+    key = (conn.dialect.name, id(stmt))
+    found = _DRIVER.get(key)
+    if found is None:
+        found = _DRIVER[key] = _DriverStatement(stmt, conn.dialect)
+    return found
 
 
 def release(conn: Connection, owner: str, now: datetime) -> int:
@@ -298,6 +357,20 @@ def resolve_unknown(conn: Connection, issue_id: int, now: datetime) -> int:
     ).rowcount
 
 
+def deliveries_of(conn: Connection, subscriber_id: int) -> list[DeliveryRecord]:
+    """Every outbox row of one subscriber, oldest first (for the GDPR export). The personal
+    unsubscribe/preferences links are left out: they are keys, not facts about the person."""
+    stmt = (
+        select(outbox.c.issue_id, outbox.c.newsletter_key, func.coalesce(outbox_issues.c.subject, ""),
+               outbox.c.email, outbox.c.status, outbox.c.created_at, outbox.c.sent_at, outbox.c.message_id,
+               outbox.c.attempts, outbox.c.last_error)
+        .select_from(outbox.outerjoin(outbox_issues, outbox_issues.c.issue_id == outbox.c.issue_id))
+        .where(outbox.c.subscriber_id == subscriber_id)
+        .order_by(outbox.c.created_at, outbox.c.id)
+    )
+    return [DeliveryRecord(*row) for row in conn.execute(stmt)]
+
+
 def erase_subscriber(conn: Connection, subscriber_id: int) -> int:
     """GDPR erase: drop the subscriber's rows (addresses and personal links)."""
     return conn.execute(delete(outbox).where(outbox.c.subscriber_id == subscriber_id)).rowcount
@@ -309,7 +382,8 @@ def statuses_by_email(conn: Connection, issue_id: int) -> dict[str, str]:
 
 
 __all__ = [
-    "active_subscribers", "add_rows", "apply", "bounce_streak", "claim", "counts", "due_count", "erase_subscriber",
+    "active_subscribers", "add_rows", "apply", "bounce_streak", "claim", "counts", "deliveries_of", "due_count",
+    "erase_subscriber",
     "get_issue", "in_flight", "row_subscriber", "sent_since", "subscription_id",
     "next_due", "queued_subscribers", "recent_errors", "recover", "release", "requeue", "resolve_unknown",
     "save_issue", "skip", "statuses_by_email", "SENT", "FAILED",

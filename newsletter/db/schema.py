@@ -7,6 +7,7 @@ that creates it. Queries live in the per-domain modules beside this one.
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -58,6 +59,7 @@ sources = Table(
     Column("new_items_last_run", Integer, nullable=False, default=0),
     Column("last_new_item_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("last_warnings", JSON),  # list of str: the warnings of the last run (migration 0006)
 )
 
 items = Table(
@@ -108,6 +110,7 @@ fetch_log = Table(
     Column("new_items", Integer, nullable=False, default=0),
     Column("bytes", Integer, nullable=False, default=0),
     Column("duration_ms", Integer, nullable=False, default=0),
+    Column("warnings", JSON),  # list of str (migration 0006)
     Index("ix_fetch_log_source_id_fetched_at", "source_id", "fetched_at"),
 )
 
@@ -246,6 +249,18 @@ suppressions = Table(
     Column("email_hash", String(64), primary_key=True),  # sha256 of the normalised address
     Column("reason", String(40), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Hits per client IP and fixed window, for the web's rate limit (several workers share it).
+# Rows older than two windows are pruned as new hits arrive, so the table stays small and an
+# IP (personal data) is kept only minutes.
+rate_limit_hits = Table(
+    "rate_limit_hits",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("window_start", UTCDateTime, primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Index("ix_rate_limit_hits_window_start", "window_start"),
 )
 
 # --- outbox (issue 5) ----------------------------------------------------------------------

@@ -31,6 +31,7 @@ class FetchOutcome:
     last_modified: str | None = None
     retry_after: datetime | None = None
     gone: bool = False
+    warnings: tuple[str, ...] = ()
 
 
 def sync_sources(conn: Connection, configured: Sequence[Source], now: datetime) -> None:
@@ -58,7 +59,7 @@ def sync_sources(conn: Connection, configured: Sequence[Source], now: datetime) 
             continue
         if row.url != source.url or row.kind != source.kind:
             values |= {"etag": None, "last_modified": None, "retry_after": None, "gone": False,
-                       "consecutive_failures": 0, "last_error": None}
+                       "consecutive_failures": 0, "last_error": None, "last_warnings": None}
         conn.execute(update(sources).where(sources.c.id == row.id).values(**values))
     keys = {s.key for s in configured}
     gone_from_config = [row.id for key, row in stored.items() if key not in keys]
@@ -76,6 +77,7 @@ def _state(row: Row) -> SourceState:
         gone=row.gone, new_items_last_run=row.new_items_last_run,
         last_new_item_at=row.last_new_item_at, created_at=row.created_at,
         items_last_30_days=row.items_last_30_days or 0,
+        last_warnings=tuple(str(w) for w in row.last_warnings or ()),
     )
 
 
@@ -106,13 +108,15 @@ def record_fetch(conn: Connection, source_id: int, result: FetchOutcome, now: da
     conn.execute(insert(fetch_log).values(
         source_id=source_id, fetched_at=now, status=result.status, outcome=result.outcome,
         error=result.error, new_items=result.new_items, bytes=result.bytes,
-        duration_ms=result.duration_ms))
+        duration_ms=result.duration_ms, warnings=list(result.warnings) or None))
     if result.outcome == "skipped":
         return
     values: dict[str, object] = {
         "last_fetch_at": now,
         "last_status": result.status,
         "new_items_last_run": result.new_items,
+        # replaced on every fetch, so a fixed problem's warning goes away with the next run
+        "last_warnings": list(result.warnings) or None,
     }
     if result.outcome in ("ok", "not_modified"):
         values |= {

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, sele
 
 from newsletter.db.schema import (
     consent_records,
+    rate_limit_hits,
     subscribers,
     subscription_sections,
     subscriptions,
@@ -307,3 +308,29 @@ def iter_recipients(conn: Connection, newsletter_key: str, sections: Sequence[st
     result = conn.execution_options(yield_per=batch).execute(recipients_query(newsletter_key, sections))
     for sid, email, name, language in result:
         yield Recipient(subscriber_id=sid, email=email, name=name, language=language)
+
+
+# --- rate limit (web) -------------------------------------------------------------------------
+
+def record_hit(conn: Connection, key: str, window_start: datetime) -> int:
+    """Count one hit of ``key`` in the window; returns the window's hits so far. One upsert
+    statement, so concurrent workers never lose a count."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(rate_limit_hits).values(key=key, window_start=window_start, hits=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[rate_limit_hits.c.key, rate_limit_hits.c.window_start],
+        set_={"hits": rate_limit_hits.c.hits + 1},
+    ).returning(rate_limit_hits.c.hits)
+    return int(conn.execute(statement).scalar_one())
+
+
+def hits_in(conn: Connection, key: str, window_start: datetime) -> int:
+    return int(conn.scalar(select(rate_limit_hits.c.hits).where(
+        rate_limit_hits.c.key == key, rate_limit_hits.c.window_start == window_start)) or 0)
+
+
+def prune_hits(conn: Connection, before: datetime) -> int:
+    return int(conn.execute(delete(rate_limit_hits).where(rate_limit_hits.c.window_start < before)).rowcount)

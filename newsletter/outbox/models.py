@@ -67,7 +67,7 @@ class Change:
     """One state change of one row, recorded by ``OutboxStore.record`` (many per transaction).
 
     kind: sending (guarded: only from 'leased' by the same owner), sent, retry, failed,
-    bounced, release.
+    bounced, release, requeue (a 'failed' row back to pending: the server refused the issue).
     """
 
     kind: str
@@ -93,3 +93,19 @@ class RecentError:
     attempts: int
     error: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """What the outbox holds about one person for one issue (GDPR art. 15 export)."""
+
+    issue_id: int
+    newsletter_key: str
+    subject: str
+    email: str
+    status: str
+    queued_at: datetime
+    sent_at: datetime | None
+    message_id: str
+    attempts: int
+    last_error: str | None

@@ -4,6 +4,7 @@ a retry, and the pace. No database, no network; tested on their own."""
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from newsletter.errors import (
     ConnectFailedError,
+    ContentRefusedError,
     DeliveryError,
     PermanentDeliveryError,
     RecipientRefusedError,
@@ -43,12 +45,72 @@ def decide(error: DeliveryError, attempts: int, max_attempts: int, now: datetime
         return Outcome("release", stop_run=True)
     if isinstance(error, RecipientRefusedError):
         return Outcome(BOUNCED)
+    if isinstance(error, ContentRefusedError):
+        return Outcome(BOUNCED if blames_address(error.reply) else FAILED)
     if isinstance(error, PermanentDeliveryError):
         return Outcome(FAILED)
     if attempts >= max_attempts:
         return Outcome(FAILED)
     delay = backoff_seconds(attempts, base, cap, rng)
     return Outcome("retry", send_after=now + timedelta(seconds=delay))
+
+
+_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def enhanced_status(reply: str) -> str:
+    """The RFC 3463 enhanced status code at the start of a reply ("5.7.1"), or ""."""
+    found = _ENHANCED.match(reply)
+    return ".".join(found.groups()) if found else ""
+
+
+def blames_address(reply: str) -> bool:
+    """Does a 5xx after DATA say the *address* is bad? Only when the server says so with an
+    enhanced status code: 5.1.x (no such mailbox, bad address: servers that check recipients
+    only after DATA) or 5.2.1 (mailbox disabled). Anything else (5.7.x policy/spam, 5.6.x
+    content, 5.3.4 too big, 5.2.2 mailbox full, or no enhanced code at all) is about the
+    message or a passing state of the mailbox, and must not unsubscribe a reader."""
+    code = enhanced_status(reply)
+    return code.startswith("5.1.") or code == "5.2.1"
+
+
+def refusal_key(error: ContentRefusedError) -> str:
+    """What makes two content refusals 'the same': the reply code and enhanced status, not the
+    free text (which often carries a queue id or the recipient)."""
+    return f"{error.code} {enhanced_status(error.reply)}".strip()
+
+
+class RefusalStreak:
+    """Counts the same content refusal for different recipients in a row. A server that
+    refuses the issue itself (spam filter, 554 content rejected) would otherwise fail every
+    row one by one; after ``limit`` in a row the run stops and the rows go back to the queue.
+    Any delivery, or a different refusal, starts the count again. 0 = never stop."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.key = ""
+        self.rows: dict[int, str] = {}  # row id -> recipient
+        self.tripped = False
+
+    def delivered(self) -> None:
+        if not self.tripped:
+            self.key, self.rows = "", {}
+
+    def refused(self, key: str, row_id: int, recipient: str) -> list[int]:
+        """Note a content refusal; returns the rows to hand back (empty until the streak trips;
+        after that, every further refusal of the same kind)."""
+        if not self.limit:
+            return []
+        if self.tripped:
+            return [row_id] if key == self.key else []
+        if key != self.key:
+            self.key, self.rows = key, {}
+        if recipient not in self.rows.values():
+            self.rows[row_id] = recipient
+        if len(self.rows) < self.limit:
+            return []
+        self.tripped = True
+        return list(self.rows)
 
 
 def is_connect_failure(error: DeliveryError) -> bool:

@@ -113,7 +113,8 @@ def worker_options(config: Config, options: SendOptions) -> WorkerOptions:
         batch = max(1, min(batch, int(rate * send.lease_seconds / 2)))
     return WorkerOptions(workers=workers, batch_size=batch, max_attempts=send.max_attempts,
                          backoff_seconds=send.backoff_seconds, backoff_max_seconds=send.backoff_max_seconds,
-                         rate_per_second=rate, rate_per_hour=send.rate_per_hour, wait=options.wait)
+                         rate_per_second=rate, rate_per_hour=send.rate_per_hour, wait=options.wait,
+                         stop_after_content_refusals=send.stop_after_content_refusals)
 
 
 def send_due(db: Database, config: Config, options: SendOptions = SendOptions(),

@@ -24,10 +24,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from newsletter.db.types import utcnow
-from newsletter.errors import DeliveryError, NewsletterError
+from newsletter.errors import ContentRefusedError, DeliveryError, NewsletterError
 from newsletter.outbox.message import MessageTemplate, PersonalValues
 from newsletter.outbox.models import BOUNCED, FAILED, Change, OutboxItem, QueuedIssue
-from newsletter.outbox.policy import RateLimiter, decide, is_connect_failure
+from newsletter.outbox.policy import (
+    RateLimiter,
+    RefusalStreak,
+    decide,
+    is_connect_failure,
+    refusal_key,
+)
 from newsletter.outbox.store import OutboxStore
 from newsletter.transports import Transport
 
@@ -43,6 +49,7 @@ class WorkerOptions:
     rate_per_hour: int = 0
     wait: bool = False  # keep running until no row is pending (waits for retries that are due later)
     max_connect_failures: int = 5  # in a row: the server is down, stop instead of burning attempts
+    stop_after_content_refusals: int = 5  # the same 5xx after DATA for this many recipients in a row; 0 = never
     seed: int | None = None
 
 
@@ -89,6 +96,7 @@ class Worker:
         self._templates: dict[int, MessageTemplate] = {}
         self._rng = random.Random(options.seed)
         self._rate = RateLimiter(options.rate_per_second)
+        self._refusals = RefusalStreak(options.stop_after_content_refusals)
         self._crash: BaseException | None = None
 
     # --- the run ------------------------------------------------------------------------
@@ -111,6 +119,7 @@ class Worker:
             for thread in threads:
                 thread.join()
             self.report.released += self.store.release()
+            self.store.close()
             if self.stop.is_set() and not self.report.stopped:
                 self.report.stopped = "signal"
             self.report.seconds = time.monotonic() - started
@@ -213,6 +222,7 @@ class Worker:
         with self._lock:
             self.report.sent += 1
             self._connect_failures = 0
+            self._refusals.delivered()
         sent = [Change("sent", item.id, response=reply)]
         if self._items.empty() or self._rate.wait_ahead() > 0.05:
             return self._flush(sent)
@@ -234,11 +244,32 @@ class Worker:
                 too_many = self._connect_failures >= self.options.max_connect_failures
             else:
                 too_many = False
+        if isinstance(error, ContentRefusedError) and outcome.kind == FAILED:
+            self._content_refused(item, error)
         if outcome.stop_run:
             self._halt("error", str(error))
         elif too_many:
             self._halt("error", f"{error} ({self.options.max_connect_failures} connection attempts in a row failed; "
                                 "the rows stay queued)")
+
+    def _content_refused(self, item: OutboxItem, error: ContentRefusedError) -> None:
+        """The same refusal for N recipients in a row means the server refuses the issue, not
+        the people: stop, and put those rows back in the queue instead of failing them all."""
+        key = refusal_key(error)
+        with self._lock:
+            back = self._refusals.refused(key, item.id, item.email)
+            first = self._refusals.tripped and not self.report.stopped
+        if not back:
+            return
+        self.store.record([Change("requeue", row_id, error=str(error)) for row_id in back])
+        with self._lock:
+            self.report.failed -= len(back)
+            self.report.released += len(back)
+        if first:
+            self._halt("error", f"the server refused the message itself ({key}) for {len(back)} different "
+                                f"recipients in a row, last: {error.reply[:200]!r}. This is about the issue's "
+                                "content or our sending reputation, not the addresses; the rows stay queued. Check "
+                                "the content (links, spam score) or ask the mail provider")
 
     def _template(self, issue_id: int) -> MessageTemplate:
         with self._lock:

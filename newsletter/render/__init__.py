@@ -45,12 +45,22 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     text = render_text(env, context, what)
     web = render_web(env, context, what)
     findings = run_checks(html, check_links=check_links)
+    shown = {e["id"] for s in context["sections"] for e in s["entries"]}
+    for p in placed:
+        if p.included and p.item.id not in shown and p.section in newsletter_sections(config, issue):
+            findings.insert(0, Finding("content", "warning", f"item {p.item.id} is included but has no "
+                                       f"http(s) link, so the email leaves it out: {p.title[:60]}"))
     if not context["sections"]:
         findings.insert(0, Finding("content", "error", "the issue has no included items"))
     rendered = Rendered(issue_id=issue.id, newsletter_key=issue.newsletter_key,
                         subject=context["issue"]["subject"], preheader=context["issue"]["preheader"],
                         html=html, text=text, web_html=web)
     return RenderResult(rendered, tuple(findings), mjml)
+
+
+def newsletter_sections(config: Config, issue: Issue) -> tuple[str, ...]:
+    newsletter = config.newsletter(issue.newsletter_key)
+    return tuple(newsletter.sections or (s.key for s in config.sections))
 
 
 def render_issue(db: Database, config: Config, issue_id: int, *, check_links: bool = False) -> RenderResult:
@@ -91,11 +101,21 @@ def example_values(config: Config) -> dict[str, str]:
             "name": "Mette Eksempel", "email": "mette@eksempel.dk", "web_url": f"{base}/arkiv/"}
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _write(path: Path, content: str) -> None:
     """Atomic: a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(content)
+    os.chmod(tmp, 0o644 & ~_UMASK)  # mkstemp makes 0600; these files are served and shared
     os.replace(tmp, path)
 
 
@@ -104,13 +124,14 @@ def write_outputs(config: Config, result: RenderResult, out: Path) -> list[Path]
     out.mkdir(parents=True, exist_ok=True)
     values = example_values(config)
     r = result.rendered
+    email_html = fill_html(r.html, values)
     preview_context: dict[str, Any] = {
-        "email_file": "email.html", "subject": r.subject, "preheader": r.preheader,
+        "email_file": "email.html", "email_html": email_html, "subject": r.subject, "preheader": r.preheader,
         "preflight": [f.to_dict() for f in result.preflight if f.level != "info"],
     }
     preview = render_template(environment_for(config), "web/preview.html.j2", preview_context,
                               f"issue {r.issue_id}")
-    files = {"email.html": fill_html(r.html, values), "email.txt": fill_text(r.text, values),
+    files = {"email.html": email_html, "email.txt": fill_text(r.text, values),
              "web.html": r.web_html, "preview.html": preview}
     paths = []
     for name, content in files.items():

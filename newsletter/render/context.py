@@ -11,7 +11,16 @@ from typing import Any
 
 from newsletter.config import Config
 from newsletter.models import Issue, IssueItem
-from newsletter.render.env import clip, date_long, gettext_for, plain, safe_url, time_hm, with_utm
+from newsletter.render.env import (
+    clip,
+    date_long,
+    gettext_for,
+    plain,
+    readable,
+    safe_url,
+    time_hm,
+    with_utm,
+)
 from newsletter.render.placeholders import placeholder
 
 TITLE_CHARS = 160
@@ -100,7 +109,10 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
         "brand": {
             "name": brand.name, "organisation": brand.organisation, "website": safe_url(brand.website),
             "logo_url": safe_url(brand.logo_url), "logo_alt": brand.logo_alt or brand.name,
-            "colors": brand.colors.model_dump(), "font_family": brand.font_family,
+            "colors": {**brand.colors.model_dump(),
+                       # text on the white cards: brand colours darkened where they are too light
+                       "accent_text": readable(brand.colors.accent),
+                       "primary_text": readable(brand.colors.primary)}, "font_family": brand.font_family,
             "sender_name": brand.sender_name, "sender_email": brand.sender_email,
             "contact_email": brand.contact_email, "postal_address": brand.postal_address,
             "cvr": brand.cvr,

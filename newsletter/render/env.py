@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import babel.dates
+import babel.lists
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -128,6 +129,12 @@ def date_parts(value: date | datetime, language: str = "da") -> dict[str, str]:
     return {"day": str(local.day), "month": month.rstrip(".")}
 
 
+def names(values: Any, language: str = "da") -> str:
+    """``Middelfart Erhvervscenter og Business Kolding`` (da) / ``A, B and C`` (en)."""
+    items = [str(v) for v in values or ()]
+    return babel.lists.format_list(items, locale=LOCALES.get(language, language)) if items else ""
+
+
 def time_hm(value: datetime | None) -> str:
     """``kl.``-less local time ``09:30``; empty for midnight (a date-only event)."""
     if value is None:
@@ -174,6 +181,32 @@ def with_utm(url: str, source: str, campaign: str, medium: str = "email") -> str
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def _luminance(color: str) -> float:
+    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable(color: str, background: str = "#ffffff", minimum: float = 4.5) -> str:
+    """``color`` darkened just enough to be readable as small text on ``background`` (WCAG AA).
+
+    Brand accents are often bright (the default orange is 3.1:1 on white); the brand colour
+    stays for bars and badges, text gets this shade.
+    """
+    shade = color.lower()
+    factor = 1.0
+    while contrast(shade, background) < minimum and factor > 0:
+        factor = round(factor - 0.04, 2)
+        shade = "#" + "".join(f"{round(int(color[i:i + 2], 16) * max(factor, 0)):02x}" for i in (1, 3, 5))
+    return shade
+
+
 def wrap(value: Any, width: int = 72, indent: str = "") -> str:
     """Wrap plain text for the text part; keeps blank-line paragraphs."""
     paragraphs = str(value or "").split("\n\n")
@@ -192,9 +225,11 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "date_weekday": date_weekday,
     "date_parts": date_parts,
     "time_hm": time_hm,
+    "names": names,
     "plain": plain,
     "clip": clip,
     "safe_url": safe_url,
     "wrap": wrap,
     "underline": underline,
+    "readable": readable,
 }

@@ -10,6 +10,7 @@ from typing import Any
 
 from newsletter.db import Database
 from newsletter.db import subscribers as q
+from newsletter.db.outbox import deliveries_of
 from newsletter.db.outbox import erase_subscriber as erase_outbox_rows
 from newsletter.db.types import utcnow
 from newsletter.errors import NotFound
@@ -26,6 +27,7 @@ def gdpr_export(db: Database, email: str) -> dict[str, Any]:
                            + (" (erased earlier; only a hash is kept on the suppression list)" if suppressed else ""))
         subscriptions = q.subscriptions_of(conn, sub.id)
         consents = q.consent_records_of(conn, sub.id)
+        deliveries = deliveries_of(conn, sub.id)  # the outbox: which issues went to them, and when
     person = asdict(sub)
     person.pop("confirm_nonce")
     return {
@@ -33,6 +35,7 @@ def gdpr_export(db: Database, email: str) -> dict[str, Any]:
         "subscriber": person,
         "subscriptions": [asdict(s) for s in subscriptions],
         "consent_records": [asdict(c) for c in consents],
+        "outbox": [asdict(d) for d in deliveries],
     }
 
 

@@ -1,6 +1,7 @@
 """The web app (``newsletter serve``): Starlette, Jinja2 pages, by audience.
 
     public.py   subscribers: subscribe, confirm, preferences, one-click unsubscribe
+    archive.py  the archive of sent issues at /arkiv/ (the emails' "Se webversionen" link)
     (review.py, auth.py: the team's pages, a later issue)
 
 ``create_app(config)`` builds it; tests run it in-process or under uvicorn.
@@ -23,9 +24,9 @@ from starlette.staticfiles import StaticFiles
 from newsletter.config import Config
 from newsletter.db import Database, open_db
 from newsletter.errors import NewsletterError
-from newsletter.web import public
+from newsletter.web import archive, public
 from newsletter.web.pages import Pages, request_language
-from newsletter.web.security import Csrf, RateLimiter, SecurityHeaders
+from newsletter.web.security import Csrf, OriginCheck, RateLimiter, SecurityHeaders
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -69,7 +70,9 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
         Route("/healthz", health),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *public.routes(config, database, pages, csrf,
-                       RateLimiter(limits.subscribe_per_ip, limits.rate_window_minutes * 60)),
+                       RateLimiter(database, limits.subscribe_per_ip, limits.rate_window_minutes * 60),
+                       OriginCheck(settings.base_url)),
+        *archive.routes(config, database),
     ]
     app = Starlette(
         routes=routes,

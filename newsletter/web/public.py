@@ -1,14 +1,15 @@
 """Public pages for subscribers (issue 4): subscribe (double opt-in), confirm, preferences,
 one-click unsubscribe (RFC 8058). Danish by default, English with ``?lang=en`` or the
 subscriber's choice. Every POST carries a CSRF token except the RFC 8058 one-click POST, which
-mail providers send without a page; its signed URL is the authority."""
+mail providers send without a page; its signed URL is the authority. Every other POST must
+also come from one of our pages (Origin/Referer, ``security.OriginCheck``)."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from newsletter.config import Config
@@ -20,12 +21,13 @@ from newsletter.subscribers.consent import consent_text
 from newsletter.subscribers.links import preferences_url
 from newsletter.subscribers.tokens import read_token
 from newsletter.web.pages import Pages, request_language
-from newsletter.web.security import Csrf, RateLimiter
+from newsletter.web.security import Csrf, OriginCheck, RateLimiter
 
 MAX_FIELDS = 100
 
 
-def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: RateLimiter) -> list[Route]:
+def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: RateLimiter,
+           origins: OriginCheck) -> list[Route]:
     settings = config.data.subscribers
 
     def client_ip(request: Request) -> str:
@@ -39,8 +41,15 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         return pages.render(request, "message.html", lang, status=status, no_store=True,
                             title_key=title, body_key=body, **extra)
 
+    def forged(request: Request, form: FormData) -> bool:
+        """Not a POST from one of our pages: wrong or missing CSRF token, or a foreign origin."""
+        return not origins.allowed(request) or not csrf.check(request, str(form.get("csrf") or ""))
+
     def csrf_failed(request: Request, lang: str) -> Response:
         return message(request, lang, "csrf_title", "csrf_body", status=403)
+
+    async def over_limit(request: Request) -> bool:
+        return not await run_in_threadpool(limiter.allow, client_ip(request))
 
     def newsletter_name(key: str) -> str:
         return next((n.name for n in config.newsletters if n.key == key), key)
@@ -69,13 +78,13 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
     async def subscribe_post(request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         lang = form_language(request, form)
-        if not csrf.check(request, str(form.get("csrf") or "")):
+        if forged(request, form):
             return csrf_failed(request, lang)
         email = str(form.get("email") or "")
         if form.get("website"):
             # honeypot filled in: a bot. Answer as if all went well, do nothing.
             return pages.render(request, "check_inbox.html", lang, email=email[:254], mail_failed=False)
-        if not limiter.allow(client_ip(request)):
+        if await over_limit(request):
             return message(request, lang, "rate_title", "rate_body", status=429)
         keys = tuple(str(k) for k in form.getlist("newsletter"))
         values = {"email": email, "name": str(form.get("name") or ""),
@@ -121,7 +130,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         token = request.path_params["token"]
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         lang = form_language(request, form)
-        if not csrf.check(request, str(form.get("csrf") or "")):
+        if forged(request, form):
             return csrf_failed(request, lang)
         try:
             confirmed = await run_in_threadpool(signup.confirm, db, config, token, client_ip(request))
@@ -133,9 +142,9 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
     async def new_link(request: Request, send: object) -> Response:
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         lang = form_language(request, form)
-        if not csrf.check(request, str(form.get("csrf") or "")):
+        if forged(request, form):
             return csrf_failed(request, lang)
-        if not limiter.allow(client_ip(request)):
+        if await over_limit(request):
             return message(request, lang, "rate_title", "rate_body", status=429)
         try:
             await run_in_threadpool(send, db, config, str(form.get("email") or ""))  # type: ignore[arg-type]
@@ -167,7 +176,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         lang = form_language(request, form)
         one_click = form.get("List-Unsubscribe") == "One-Click"
-        if not one_click and not csrf.check(request, str(form.get("csrf") or "")):
+        if not one_click and forged(request, form):
             return csrf_failed(request, lang)
         how = "one-click (RFC 8058)" if one_click else "unsubscribe page"
         try:
@@ -210,7 +219,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         token = request.path_params["token"]
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         lang = form_language(request, form)
-        if not csrf.check(request, str(form.get("csrf") or "")):
+        if forged(request, form):
             return csrf_failed(request, lang)
         unsubscribe_all = form.get("action") == "unsubscribe_all"
         chosen: dict[str, tuple[str, ...] | None] = {}
@@ -238,6 +247,11 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
             return message(request, lang, "unsubscribed_title", "all_unsubscribed_body")
         return preferences_page(request, token, prefs, lang, saved=True)
 
+    async def old_subscribe_address(request: Request) -> Response:
+        # the emails' and the archive's "Tilmeld dig" link (render/context.py) says /tilmeld
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/{query}", status_code=308)
+
     async def brand_css(request: Request) -> Response:
         colors = config.brand.colors
         css = (f":root{{--primary:{colors.primary};--accent:{colors.accent};--text:{colors.text};"
@@ -247,6 +261,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
     return [
         Route("/", subscribe_form, methods=["GET"]),
         Route("/", subscribe_post, methods=["POST"]),
+        Route("/tilmeld", old_subscribe_address, methods=["GET", "HEAD"]),
         Route("/brand.css", brand_css),
         Route("/confirm/new", confirm_new, methods=["POST"]),
         Route("/confirm/{token}", confirm_page, methods=["GET"]),

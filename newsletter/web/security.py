@@ -1,17 +1,21 @@
 """Web security shared by every audience: headers (CSP without inline scripts, no framing),
-signed double-submit CSRF tokens, and a per-IP rate limit."""
+signed double-submit CSRF tokens, an Origin/Referer check on POSTs, and a per-IP rate limit
+kept in the database."""
 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import deque
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from newsletter.db import Database
+from newsletter.db import subscribers as q
+from newsletter.db.types import utcnow
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -19,8 +23,9 @@ HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    # tokens live in our URLs: never send them on to another site
-    (b"referrer-policy", b"no-referrer"),
+    # tokens live in our URLs: never send them on to another site. Not "no-referrer": with it,
+    # browsers send "Origin: null" on our own form POSTs, and OriginCheck needs the real one.
+    (b"referrer-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
@@ -86,28 +91,57 @@ class Csrf:
         return bool(cookie and submitted and secrets.compare_digest(cookie, submitted) and self._valid(cookie))
 
 
+def within_limit(hits: int, previous: int, elapsed: float, limit: int) -> bool:
+    """Sliding-window estimate from two fixed windows: this window's hits (this one included)
+    plus the previous window's, weighted by how much of it still lies within one window of now
+    (``elapsed``: the fraction of this window gone, 0..1). No burst of 2x at a boundary."""
+    return hits + previous * (1.0 - elapsed) <= limit
+
+
 class RateLimiter:
-    """At most ``limit`` hits per ``window`` seconds per key (client IP), in memory.
+    """At most about ``limit`` hits per ``window`` seconds per key (the client IP), counted in
+    the database so every uvicorn worker and every server shares the count.
 
-    One process holds the counts: enough for one uvicorn worker. Behind a proxy, start
-    ``serve --proxy-headers`` so the key is the visitor, not the proxy."""
+    Refused hits count too: a client that keeps hammering stays refused until it slows down.
+    Behind a proxy, start ``serve --proxy-headers`` so the key is the visitor, not the proxy."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, db: Database, limit: int, window: float) -> None:
+        self.db = db
         self.limit = limit
         self.window = window
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def allow(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
-                for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
-                    del self._hits[k]
-            return True
+    def allow(self, key: str, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        seconds = now.timestamp()
+        start = seconds - seconds % self.window
+        current = datetime.fromtimestamp(start, UTC)
+        previous = datetime.fromtimestamp(start - self.window, UTC)
+        with self.db.begin() as conn:
+            hits = q.record_hit(conn, key[:100], current)
+            before = q.hits_in(conn, key[:100], previous)
+            q.prune_hits(conn, previous)
+        return within_limit(hits, before, (seconds - start) / self.window, self.limit)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class OriginCheck:
+    """A state-changing POST must come from a page of ours: its ``Origin`` (or, when a browser
+    sends none or ``null``, its ``Referer``) is BASE_URL's origin or the request's own. This is
+    on top of the CSRF token, not instead of it. Our pages send ``Referrer-Policy: same-origin``,
+    so our own forms always carry both headers. The RFC 8058 one-click POST is exempt (mail
+    providers send it from their servers, with neither header)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = origin_of(base_url)
+
+    def allowed(self, request: Request) -> bool:
+        trusted = {self.base, origin_of(str(request.base_url))}
+        origin = request.headers.get("origin", "").strip().lower()
+        if origin and origin != "null":
+            return origin in trusted
+        referer = request.headers.get("referer", "")
+        return bool(referer) and origin_of(referer) in trusted

@@ -30,15 +30,15 @@ DA: dict[str, str] = {
     "err_sections": "Vælg mindst ét emne for {newsletter}, eller fjern krydset ved nyhedsbrevet.",
     "check_inbox_title": "Tjek din indbakke",
     "check_inbox_body": "Tak! Vi har sendt en mail til {email} med et link, som du skal klikke på for at "
-                        "bekræfte din tilmelding. Er du allerede tilmeldt, sker der ikke mere.",
+                        "bekræfte din tilmelding. Er du allerede tilmeldt, skal du ikke gøre mere.",
     "check_spam": "Kan du ikke finde mailen om et par minutter, så kig i mappen med uønsket post.",
     "mail_failed": "Vi kunne ikke sende mailen lige nu. Prøv igen om lidt.",
     "rate_title": "Lidt for mange forsøg",
     "rate_body": "Vi har fået mange henvendelser fra din forbindelse på kort tid. Vent et par minutter, "
                  "og prøv så igen.",
     "csrf_title": "Siden er udløbet",
-    "csrf_body": "Formularen var for gammel, eller din browser blokerer cookies. Gå tilbage, genindlæs "
-                 "siden, og prøv igen.",
+    "csrf_body": "Formularen var for gammel, blev sendt fra en anden side, eller din browser blokerer "
+                 "cookies. Gå tilbage, genindlæs siden, og prøv igen.",
     "confirm_title": "Bekræft din tilmelding",
     "confirm_body": "Klik på knappen for at bekræfte, at du vil have nyhedsbrevet fra {brand}.",
     "confirm_button": "Ja, bekræft min tilmelding",
@@ -46,10 +46,10 @@ DA: dict[str, str] = {
     "confirmed_body": "Din tilmelding er bekræftet. Du får nyhedsbrevet ved næste udsendelse.",
     "choose_topics": "Vælg emner og sprog",
     "expired_title": "Linket er udløbet",
-    "expired_body": "Linket virker kun i en begrænset periode, og det her er for gammelt. Skriv din "
+    "expired_body": "Linket virker kun i en begrænset periode, og det er udløbet. Skriv din "
                     "e-mailadresse, så sender vi dig et nyt.",
     "used_title": "Linket er allerede brugt",
-    "used_body": "Det her link er allerede brugt eller erstattet af et nyere. Har du bekræftet din "
+    "used_body": "Linket er allerede brugt eller erstattet af et nyere. Har du bekræftet din "
                  "tilmelding, er du tilmeldt. Mangler du stadig at bekræfte, kan du få et nyt link her.",
     "invalid_title": "Linket virker ikke",
     "invalid_body": "Linket er ufuldstændigt eller ændret. Prøv at kopiere hele linket fra mailen ind i "
@@ -65,7 +65,7 @@ DA: dict[str, str] = {
     "resubscribe": "Fortryder du? Tilmeld dig igen",
     "preferences_title": "Dine indstillinger",
     "preferences_intro": "Her bestemmer du, hvad du får fra os. Ændringerne gælder fra næste udsendelse.",
-    "language": "Sprog",
+    "language": "Sprog på vores sider og mails til dig",
     "sections": "Emner",
     "save_button": "Gem mine valg",
     "saved": "Dine valg er gemt.",
@@ -118,8 +118,8 @@ EN: dict[str, str] = {
     "rate_body": "We have received many requests from your connection in a short time. Please wait a "
                  "few minutes and try again.",
     "csrf_title": "This page has expired",
-    "csrf_body": "The form was too old, or your browser blocks cookies. Go back, reload the page and "
-                 "try again.",
+    "csrf_body": "The form was too old, was sent from another site, or your browser blocks cookies. "
+                 "Go back, reload the page and try again.",
     "confirm_title": "Confirm your subscription",
     "confirm_body": "Click the button to confirm that you want the newsletter from {brand}.",
     "confirm_button": "Yes, confirm my subscription",
@@ -147,7 +147,7 @@ EN: dict[str, str] = {
     "resubscribe": "Changed your mind? Subscribe again",
     "preferences_title": "Your settings",
     "preferences_intro": "Choose what you receive from us. Changes apply from the next newsletter.",
-    "language": "Language",
+    "language": "Language of our pages and emails to you",
     "sections": "Topics",
     "save_button": "Save my choices",
     "saved": "Your choices have been saved.",

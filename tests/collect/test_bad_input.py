@@ -4,12 +4,15 @@ good source in the same run is still collected."""
 from __future__ import annotations
 
 import gzip
+import html.parser
 import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
 from newsletter.collect import collect
+from newsletter.collect.clean import SUMMARY_TAGS
 from newsletter.models import CollectReport
 from tests.collect.helpers import (
     RSS_TYPE,
@@ -323,3 +326,127 @@ def test_many_sources_failing_in_different_ways_in_one_run(db, http_server, sour
                        "hang": ("error", None), "html": ("error", 200)}
     assert len(stored_items(db, "good")) == 2
     assert not report.all_failed
+
+
+# feedparser's own sanitiser is off (kinds/feed.py): everything below must be stopped by
+# clean.py's nh3 allow-list alone, in every way a feed can carry it.
+HOSTILE_DESCRIPTIONS = [
+    # CDATA
+    '<![CDATA[<p>Hej<script>alert(1)</script></p>]]>',
+    '<![CDATA[<img src="https://img.example.dk/a.jpg" onerror="alert(2)"><p onclick="alert(3)">t</p>]]>',
+    '<![CDATA[<a href="javascript:alert(4)">k</a><a href="JaVaScRiPt:alert(5)">k</a>]]>',
+    '<![CDATA[<a href="jav&#x09;ascript:alert(6)">k</a><a href="&#106;avascript:alert(7)">k</a>]]>',
+    '<![CDATA[<a href=" &#14; javascript:alert(8)">k</a><a href="vbscript:msgbox(9)">k</a>]]>',
+    '<![CDATA[<form action="https://evil.example/"><input name="pw"><button formaction="javascript:alert(10)">'
+    'ok</button></form>]]>',
+    '<![CDATA[<svg><script>alert(11)</script><a xlink:href="javascript:alert(12)">s</a></svg>'
+    '<math><mtext><img src=x onerror=alert(13)></mtext></math>]]>',
+    '<![CDATA[<meta http-equiv="refresh" content="0;url=javascript:alert(14)"><base href="javascript:/">'
+    '<link rel="stylesheet" href="javascript:alert(15)"><style>*{x:expression(alert(16))}</style>]]>',
+    '<![CDATA[<iframe srcdoc="<script>alert(17)</script>"></iframe><object data="javascript:alert(18)">'
+    '</object><embed src="javascript:alert(19)">]]>',
+    '<![CDATA[<div style="background:url(javascript:alert(20))">bg</div><p style="x:expression(alert(21))">c</p>]]>',
+    '<![CDATA[<scr<script>ipt>alert(22)</scr</script>ipt><<script>script>alert(23)<</script>/script>]]>',
+    '<![CDATA[<!--<script>alert(24)</script>--><!--[if IE]><script>alert(25)</script><![endif]-->t]]>',
+    # entity-escaped HTML (how most RSS 2.0 feeds carry markup)
+    '&lt;p&gt;Hej&lt;script&gt;alert(26)&lt;/script&gt;&lt;/p&gt;',
+    '&lt;img src=x onerror=&quot;alert(27)&quot;&gt;&lt;a href=&quot;javascript:alert(28)&quot;&gt;k&lt;/a&gt;',
+    '&lt;a href=&quot;jav&amp;#x09;ascript:alert(29)&quot;&gt;k&lt;/a&gt;',
+    '&lt;a href=&quot;data:text/html;base64,PHNjcmlwdD5hbGVydCgzMCk8L3NjcmlwdD4=&quot;&gt;d&lt;/a&gt;',
+    '&lt;svg onload=alert(31)&gt;&lt;/svg&gt;&lt;body onload=alert(32)&gt;t',
+]
+HOSTILE_MARKERS = ("<script", "</script", "onerror", "onclick", "onload", "javascript:", "vbscript:",
+                   "data:text", "expression(", "<iframe", "<object", "<embed", "<form", "<input",
+                   "<button", "formaction", "<svg", "<math", "<meta", "<base", "<link", "<style",
+                   "srcdoc", "style=", "xlink:href")
+
+
+class _Markup(html.parser.HTMLParser):
+    """Every tag and attribute of an HTML fragment, for checking it against the allow-list."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def assert_only_allowed_markup(fragment: str) -> None:
+    parser = _Markup()
+    parser.feed(fragment)
+    for tag, attrs in parser.tags:
+        assert tag in SUMMARY_TAGS, (tag, fragment)
+        for name, value in attrs:
+            assert name in {"href", "title", "rel"} and tag == "a", (tag, name, fragment)
+            if name == "href":
+                assert urlsplit(value or "").scheme in ("http", "https", "mailto"), (value, fragment)
+
+
+def assert_nothing_hostile_stored(rows) -> None:
+    for row in rows:
+        assert_only_allowed_markup(row.summary_html)
+        html_fields = " ".join(str(v) for v in (row.summary_html, row.url, row.canonical_url,
+                                                 row.image_url, row.guid)).lower()
+        for marker in HOSTILE_MARKERS:
+            assert marker not in html_fields, (marker, row)
+        # plain-text fields are escaped when shown; still, no tag survives into them
+        for text in (row.title, row.summary_text, row.image_alt or "", row.author or ""):
+            assert "<script" not in text.lower() and "<img" not in text.lower(), (text, row)
+        assert urlsplit(row.url).scheme == "https"
+        assert urlsplit(row.image_url or "https://x").scheme in ("http", "https"), row.image_url
+
+
+def test_hostile_rss_descriptions_in_cdata_and_escaped_form_are_neutralised(db, http_server, sources_config):
+    items = "".join(
+        f"<item><title>Nyhed {n}</title><link>https://example.dk/h/{n}</link>"
+        f"<guid>https://example.dk/h/{n}</guid><description>{desc}</description></item>"
+        for n, desc in enumerate(HOSTILE_DESCRIPTIONS))
+    items += ("<item><title>&lt;img src=x onerror=alert(40)&gt;Titel &lt;script&gt;alert(41)&lt;/script&gt;"
+              "</title><link>https://example.dk/h/title</link>"
+              "<author>&lt;script&gt;alert(42)&lt;/script&gt;Mette</author>"
+              '<media:content xmlns:media="http://search.yahoo.com/mrss/" url="javascript:alert(43)" medium="image"/>'
+              "<description><![CDATA[<!-- <img src='https://tracker.example/pixel.gif'> -->"
+              "<script>document.write('<img src=\"https://tracker.example/s.gif\">')</script>"
+              '<img src="https://img.example.dk/rigtig.jpg" alt="Rigtigt billede">Tekst]]></description></item>')
+    url = http_server.add("/hostile.xml", rss(items), content_type=RSS_TYPE)
+    report = run_beside_good(db, http_server, sources_config, S("bad", url))
+    assert bad_report(report).outcome == "ok", bad_report(report)
+    rows = stored_items(db, "bad")
+    assert len(rows) == len(HOSTILE_DESCRIPTIONS) + 1  # neutralised, not dropped
+    assert_nothing_hostile_stored(rows)
+    titled = next(r for r in rows if r.url.endswith("/h/title"))
+    assert titled.title == "Titel"
+    assert titled.author == "Mette"
+    # the lead image is the visible one, not one inside a comment or a script
+    assert (titled.image_url, titled.image_alt) == ("https://img.example.dk/rigtig.jpg", "Rigtigt billede")
+
+
+def test_hostile_atom_xhtml_content_and_xml_base_links(db, http_server, sources_config):
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://billund-erhverv.dk/">
+  <title>Billund Erhverv</title><id>tag:billund,2026</id><updated>2026-11-20T10:00:00Z</updated>
+  <entry xml:base="/nyheder/2026/">
+    <title type="html">&lt;b onmouseover="alert(1)"&gt;Ny&lt;/b&gt; klynge</title>
+    <link href="klynge.html"/><id>tag:billund,2026:1</id><updated>2026-11-20T10:00:00Z</updated>
+    <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Se <a href="program.html">programmet</a>
+      <img src="klynge.jpg" alt="Klyngen"/></p><script>alert(2)</script>
+      <a href="javascript:alert(3)">x</a><p onclick="alert(4)">klik</p></div></content>
+  </entry>
+  <entry>
+    <title>Anden nyhed</title><link href="/nyheder/anden"/><id>tag:billund,2026:2</id>
+    <updated>2026-11-19T10:00:00Z</updated>
+    <summary type="html">&lt;a href="om-os/"&gt;Om os&lt;/a&gt;&lt;iframe src="https://evil.example/"&gt;&lt;/iframe&gt;</summary>
+  </entry>
+</feed>"""
+    url = http_server.add("/hostile.atom", body, content_type="application/atom+xml")
+    report = run_beside_good(db, http_server, sources_config, S("bad", url))
+    assert bad_report(report).outcome == "ok", bad_report(report)
+    rows = {r.title: r for r in stored_items(db, "bad")}
+    assert_nothing_hostile_stored(rows.values())
+    first = rows["Ny klynge"]
+    # relative links and the image resolve against the entry's xml:base, as before
+    assert first.url == "https://billund-erhverv.dk/nyheder/2026/klynge.html"
+    assert 'href="https://billund-erhverv.dk/nyheder/2026/program.html"' in first.summary_html
+    assert first.image_url == "https://billund-erhverv.dk/nyheder/2026/klynge.jpg"
+    assert 'href="https://billund-erhverv.dk/om-os/"' in rows["Anden nyhed"].summary_html

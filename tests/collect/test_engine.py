@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -52,6 +54,38 @@ def test_second_run_stores_nothing_new(db, http_server, sources_config):
     assert (second.sources[0].outcome, second.sources[0].new_items, second.sources[0].seen_items) == ("ok", 0, 4)
     assert len(stored_items(db)) == 4
     assert source_row(db, "bk").new_items_last_run == 0
+
+
+def test_per_host_limit_follows_a_redirect_to_another_host(db, http_server, sources_config):
+    """per_host 1: a source on 'localhost' that redirects to 127.0.0.1 waits for the 127.0.0.1 slot
+    (before, it counted against 'localhost' and the two requests hit 127.0.0.1 together)."""
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow_feed(request):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.3)
+        with lock:
+            in_flight[0] -= 1
+        body = feed_of(1, request.path.rsplit("/", 1)[-1])
+        request.send_response(200)
+        request.send_header("Content-Type", RSS_TYPE)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    for n in (1, 2, 3):
+        http_server.add(f"/slow/s{n}", handler=slow_feed)
+    http_server.add("/r/s2", status=301, headers={"Location": http_server.url("/slow/s2")})
+    http_server.add("/r/s3", status=302, headers={"Location": http_server.url("/slow/s3")})
+    other_host = http_server.base_url.replace("127.0.0.1", "localhost")
+    config = sources_config(S("direct", http_server.url("/slow/s1")), S("r2", f"{other_host}/r/s2"),
+                            S("r3", f"{other_host}/r/s3"), per_host=1, deadline=10)
+    report = collect(db, config)
+    assert [s.outcome for s in report.sources] == ["ok", "ok", "ok"], report
+    assert most[0] == 1
 
 
 def test_conditional_get_304_stores_nothing_and_does_not_parse(db, http_server, sources_config):
@@ -188,7 +222,7 @@ def state(**changes) -> SourceState:
     ({"consecutive_failures": 3, "last_error": "HTTP 404 Not Found from x", "last_status": 404},
      "failing", "HTTP 404 Not Found from x (failed 3 runs in a row, last success"),
     ({"last_new_item_at": NOW - timedelta(days=30)}, "stale", "no new item for 30 days"),
-    ({"last_new_item_at": None, "created_at": NOW - timedelta(days=22)}, "stale", "no item ever for 22 days"),
+    ({"last_new_item_at": None, "created_at": NOW - timedelta(days=22)}, "stale", "no item at all in the 22 days since it was added"),
     ({"last_new_item_at": None, "created_at": NOW - timedelta(days=3)}, "ok", ""),
 ])
 def test_source_health(changes, status, reason_part):
@@ -245,6 +279,27 @@ def test_cli_collect_exits_non_zero_only_when_every_source_failed(cli, http_serv
     assert json.loads(result.stdout)["all_failed"] is True
 
 
+def test_cli_collect_on_an_offline_machine_says_so_instead_of_blaming_the_partners(cli, http_server,
+                                                                                   sources_config):
+    # .invalid never resolves (RFC 2606): what every host looks like from a machine without network
+    sources_config(S("a", "https://feeds.partner-a.invalid/rss"), S("b", "https://partner-b.invalid/feed/"),
+                   S("slukket", "https://slukket.invalid/feed/", enabled=False))
+    result = cli("collect")
+    assert result.exit_code == 1
+    assert "not found (DNS)" in result.output and "this machine is online" in result.output
+    assert "This machine looks offline" in result.output and "feeds are probably fine" in result.output
+    assert "1 source switched off in feeds.yaml" in result.output and "slukket.invalid" not in result.output
+    assert json.loads(cli("collect", "--json").stdout)["offline"] is True
+
+    # one partner reachable: the unresolvable host is that partner's problem, and the run is fine
+    sources_config(S("a", "https://feeds.partner-a.invalid/rss"),
+                   S("good", http_server.add("/ok.xml", feed_of(1), content_type=RSS_TYPE)))
+    result = cli("collect")
+    assert result.exit_code == 0 and "offline" not in result.output
+    data = json.loads(cli("collect", "--json").stdout)
+    assert (data["offline"], data["all_failed"]) == (False, False)
+
+
 def test_cli_collect_invalid_config_exits_non_zero(cli, make_config, tmp_path):
     (tmp_path / "feeds.yaml").write_text("sections: [}\n", encoding="utf-8")
     result = cli("collect")
@@ -263,6 +318,33 @@ def test_cli_sources_table_and_json(cli, http_server, sources_config):
     assert "HTTP 404 Not Found" in by_key["b"]["reason"] and "feeds.yaml" in by_key["b"]["reason"]
     table = cli("sources")
     assert table.exit_code == 0 and "failing" in table.output
+
+
+def test_cli_sources_shows_the_warnings_of_the_last_run_until_they_are_fixed(cli, db, http_server,
+                                                                              sources_config):
+    http_server.add("/new.xml", feed_of(2, "m"), content_type=RSS_TYPE)
+    http_server.add("/old.xml", status=301, headers={"Location": "/new.xml"})
+    holes = rss(rss_item(1) + "<item><title>Uden link</title></item>" * 3)
+    http_server.add("/holes.xml", holes, content_type=RSS_TYPE)
+    sources_config(S("moved", http_server.url("/old.xml")), S("holes", http_server.url("/holes.xml")))
+    assert cli("collect").exit_code == 0
+
+    by_key = {s["key"]: s for s in json.loads(cli("sources", "--json").stdout)}
+    assert by_key["moved"]["warnings"] == [
+        f"moved permanently to {http_server.url('/new.xml')}; update the URL in feeds.yaml"]
+    (skipped,) = by_key["holes"]["warnings"]
+    assert skipped.startswith("3 entries skipped:") and "no link" in skipped
+    table = cli("sources").output
+    assert "warning: moved permanently to" in table and "3 entries skipped" in table
+    assert "2 had warnings in their last run" in table
+    assert log_rows(db, "moved")[-1].warnings == by_key["moved"]["warnings"]  # the history keeps them too
+
+    # the team fixes feeds.yaml: the next run replaces the old warnings
+    sources_config(S("moved", http_server.url("/new.xml")), S("holes", http_server.url("/holes.xml")))
+    assert cli("collect").exit_code == 0
+    by_key = {s["key"]: s for s in json.loads(cli("sources", "--json").stdout)}
+    assert by_key["moved"]["warnings"] == []
+    assert by_key["holes"]["warnings"] == [skipped]  # still broken at the partner: still shown
 
 
 def test_parsing_in_worker_processes_stores_the_same_and_reports_parse_errors(db, http_server, sources_config):
@@ -331,8 +413,20 @@ def test_cli_sources_discover(cli, http_server, make_config):
     human = cli("sources", "discover", http_server.url("/site/feed/"))
     assert "kind: feed" in human.output and http_server.url("/site/feed/") in human.output
 
+    # a news page that answers 404 still has a site behind it: the usual paths are tried
+    http_server.add("/gammel/feed/", feed_of(1), content_type=RSS_TYPE)
+    moved = cli("sources", "discover", http_server.url("/gammel"))
+    assert moved.exit_code == 0, moved.output
+    assert "HTTP 404 Not Found" in moved.output and http_server.url("/gammel/feed/") in moved.output
     dead = cli("sources", "discover", http_server.url("/nowhere"))
-    assert dead.exit_code == 1 and "HTTP 404 Not Found" in dead.output
+    assert dead.exit_code == 0 and "No feed found" in dead.output and "HTTP 404 Not Found" in dead.output
+
+    # typed without a scheme: https first, then http (the local server speaks only http)
+    bare = json.loads(cli("sources", "discover", http_server.url("/site").split("://")[1], "--json").stdout)
+    assert (bare["url"], bare["feeds"][0]["url"]) == (http_server.url("/site"), http_server.url("/site/feed/"))
+
+    refused = cli("sources", "discover", "http://127.0.0.1:9/")
+    assert refused.exit_code == 1 and "refused the connection" in refused.output
 
 
 def test_collect_can_be_called_from_inside_an_event_loop(db, http_server, sources_config):

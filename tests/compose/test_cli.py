@@ -41,8 +41,9 @@ def test_draft_show_edit_render_approve_archive(cli, db, tmp_path):
 
     result = cli("issue", "show", "1", "--json")
     shown = json.loads(result.output)
-    assert [i["title"] for i in shown["items"]] == ["Havneudvidelse giver 400 job", "Nyt program for digital omstilling"]
-    assert shown["items"][1]["also"] == ["Billund Erhverv"]
+    # the story two partners carry comes before the newer single-partner story
+    assert [i["title"] for i in shown["items"]] == ["Nyt program for digital omstilling", "Havneudvidelse giver 400 job"]
+    assert shown["items"][0]["also"] == ["Billund Erhverv"]
 
     result = cli("issue", "edit", "1", "--subject", "Uge 53: robotter og havne", "--exclude", str(ids["bf"]),
                  "--title", str(ids["bk"]), "Robotprogram i Kolding", "--move", str(ids["bk"]), "kompetencer:1",
@@ -54,6 +55,11 @@ def test_draft_show_edit_render_approve_archive(cli, db, tmp_path):
 
     result = cli("issue", "edit", "1", "--move", str(ids["bk"]), "nowhere")
     assert result.exit_code == 1 and "unknown section 'nowhere'" in result.output
+    # a bad option anywhere means nothing of the command is saved
+    result = cli("issue", "edit", "1", "--subject", "Halvt gemt", "--include", str(ids["bf"]), "--exclude", "999")
+    assert result.exit_code == 1 and "item 999 is not in issue 1" in result.output
+    result = cli("issue", "show", "1")
+    assert "Halvt gemt" not in result.output and "no (reviewer)" in result.output
 
     out = tmp_path / "render"
     result = cli("render", "1", "--offline", "--out", str(out))

@@ -56,6 +56,18 @@ def test_refresh_keeps_edits_and_items_are_never_reused(db, config, item):
     assert titles == ["Næste uges nyhed"]  # nothing from week 48, not even the excluded item
 
 
+def test_item_without_http_link_is_excluded_with_reason_and_cannot_be_included(db, config, item):
+    bad = item("Nyhed med javascript-link", url="javascript:alert(document.cookie)", hours_ago=2)
+    item("Almindelig nyhed", partner="billund-erhverv", hours_ago=3)
+    issue = compose(db, config, "ugebrev", "2026-W48", now=NOW)
+    _, placed = review.get(db, issue.id)
+    shown = {p.item.id: p for p in placed}
+    assert not shown[bad].included and shown[bad].reason == "no http(s) link"
+    with pytest.raises(ComposeError, match=f"item {bad} has no http\\(s\\) link"):
+        review.include(db, issue.id, bad, by="mette")
+    assert included_titles(db, issue.id) == ["Almindelig nyhed"]
+
+
 def test_empty_week_skips_with_a_clear_message(db, config, item):
     item("Kurateret nyhed", partner=None, origin="curated")
     with pytest.raises(EmptyWeek, match="no new items from partners.*empty_week: curated_only"):
@@ -67,6 +79,9 @@ def test_empty_week_skips_with_a_clear_message(db, config, item):
 def test_empty_week_without_anything_gives_no_issue(db, config):
     with pytest.raises(EmptyWeek):
         compose(db, config, "investor", "2026-W48", now=NOW)
+    with pytest.raises(EmptyWeek) as skipped:
+        compose(db, config, "ugebrev", "2026-W48", now=NOW)
+    assert "Run collect first." in str(skipped.value) and "curated_only" not in str(skipped.value)
     with pytest.raises(ComposeError, match="2025 has ISO weeks 1 to 52"):
         compose(db, config, "ugebrev", "2025-W53", now=NOW)
 
@@ -77,7 +92,7 @@ def test_approve_records_who_and_when_and_edit_reopens(db, config, item):
     approved = review.approve(db, issue.id, "lene@trekant.dk")
     assert approved.status == "approved" and approved.approved_by == "lene@trekant.dk"
     assert approved.approved_at is not None
-    with pytest.raises(IssueStateError, match="only a draft is refreshed"):
+    with pytest.raises(IssueStateError, match="only a draft is refreshed. Edit it"):
         compose(db, config, "ugebrev", "2026-W48", now=NOW)
     review.override(db, issue.id, story, by="mette", summary="Kortere resumé")
     reopened, _ = review.get(db, issue.id)

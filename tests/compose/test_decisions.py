@@ -123,6 +123,59 @@ def test_pinned_items_ignore_caps():
     assert all(p.included for p in rank(cluster(items), LIMITS))
 
 
+def _busy_week_with_one_story_from_three_partners():
+    """Partner "bf" already has two newer stories (the cap is 2); the robot story's earliest
+    version is bf's, so bf would show it, but bk and mec carry it too."""
+    robot = "Trekantområdet får et testcenter for robotter og automatisering, hvor små og mellemstore " \
+            "virksomheder kan afprøve cobots og maskinsyn, før de investerer i egen produktion."
+    return [cand(1, "Nyt robotcenter i Trekantområdet", robot, partner="bf", hours=50),
+            cand(2, "Testcenter for robotter åbner", "Nyhed: " + robot, partner="bk", hours=40),
+            cand(3, "Robotter kan nu testes lokalt", robot + " Kontakt os.", partner="mec", hours=45),
+            cand(4, "Havnen udvider", partner="bf", hours=2), cand(5, "Energiklynge", partner="bf", hours=3)]
+
+
+def test_capped_representative_is_replaced_by_a_member_from_a_partner_with_room():
+    limits = Limits(sections=("partnere",), section_max={"partnere": 10}, events_section=None,
+                    max_per_partner=1, max_items=20)
+    placements = {p.item_id: p for p in rank(cluster(_busy_week_with_one_story_from_three_partners()), limits)}
+    # bf's slot goes to the robot story (it ranks first); then its own two news items hit the cap
+    assert placements[1].included and placements[1].duplicate_of is None
+    assert [placements[i].reason for i in (4, 5)] == ["partner cap", "partner cap"]
+    pinned = [cand(9, "Fastgjort fra bf", partner="bf", hours=1, pinned=True)]
+    placements = {p.item_id: p for p in rank(cluster(pinned + _busy_week_with_one_story_from_three_partners()),
+                                             limits)}
+    # bf is full with the pinned item: mec (the next earliest) shows the robot story, the rest fold in
+    assert placements[3].included and placements[3].duplicate_of is None
+    assert placements[1].duplicate_of == 3 and placements[2].duplicate_of == 3
+    assert not placements[1].included and placements[1].reason == "duplicate"
+
+
+def test_story_from_several_partners_ranks_before_newer_single_partner_stories():
+    items = _busy_week_with_one_story_from_three_partners() + [cand(6, "Kort nyt", partner="x", hours=1)]
+    placements = rank(cluster(items), LIMITS)
+    shown = [p.item_id for p in sorted(placements, key=lambda p: p.position)
+             if p.section == "partnere" and p.duplicate_of is None]
+    assert shown[0] == 1  # 3 partners, oldest, still first
+    assert shown[1:3] == [6, 4]  # then newest first
+    # tiers still win: a pinned or curated single-partner item comes before the shared story
+    curated = cand(7, "Fra teamet", partner=None, origin="curated", hours=100)
+    order = [p.item_id for p in sorted(rank(cluster([*items, curated]), LIMITS), key=lambda p: p.position)
+             if p.section == "partnere" and p.duplicate_of is None]
+    assert order[:2] == [7, 1]
+
+
+def test_item_without_an_http_link_is_left_out_with_the_reason_and_a_duplicate_stands_in():
+    a = cand(1, "Nyhed med javascript-link", PRESS, partner="bk", url="javascript:alert(1)", hours=30)
+    b = cand(2, "Samme nyhed", "Nyhed: " + PRESS, partner="be", hours=20)
+    c = cand(3, "Kun et ftp-link", partner="bf", url="ftp://example.dk/x")
+    event = cand(4, "Arrangement uden side", partner="bf", url="", signup_url="https://example.dk/tilmeld",
+                 event_starts_at=NOW + timedelta(days=3))
+    placements = {p.item_id: p for p in rank(cluster([a, b, c, event]), LIMITS)}
+    assert placements[2].included and placements[1].duplicate_of == 2
+    assert not placements[3].included and placements[3].reason == "no http(s) link"
+    assert placements[4].included  # an event can be linked by its sign-up page
+
+
 def test_iso_weeks_2026_has_53():
     assert parse_iso_week("2026-W53") == (2026, 53)
     assert parse_iso_week("2026-48") == (2026, 48)

@@ -201,7 +201,27 @@ def test_render_writes_preview_files(db, config, weekly, tmp_path):
     assert "%%" not in email and "/afmeld/EKSEMPEL" in email
     preview = doc_of((tmp_path / "out" / "preview.html").read_text())
     widths = [f.get("class") for f in preview.iter("figure")]
-    assert widths == ["phone", "desktop"] and all(i.get("src") == "email.html" for i in preview.iter("iframe"))
+    # both frames hold the email itself (so they can grow to its full height), and the files are readable
+    assert widths == ["phone", "desktop"] and all("Læs mere" in i.get("srcdoc") for i in preview.iter("iframe"))
+    assert all((p.stat().st_mode & 0o044) == 0o044 for p in paths)
+
+
+def test_other_partners_are_named_the_language_way():
+    from newsletter.render.env import names
+
+    assert names(["Middelfart Erhvervscenter", "Business Kolding"]) == "Middelfart Erhvervscenter og Business Kolding"
+    assert names(["A", "B", "C"], "en") == "A, B and C" and names([]) == ""
+
+
+def test_brand_colours_too_light_for_text_are_darkened_for_text_only(db, config, weekly):
+    from newsletter.render.env import contrast, readable
+
+    assert config.brand.colors.accent == "#e5722f" and contrast("#e5722f", "#ffffff") < 4.5
+    darker = readable("#e5722f")
+    assert contrast(darker, "#ffffff") >= 4.5 and readable("#0b3d5c") == "#0b3d5c"
+    doc = doc_of(render_issue(db, config, weekly).rendered.html)
+    more = next(a for a in doc.iter("a") if "Læs mere" in text_of(a))
+    assert darker in more.get("style") and "#e5722f" not in more.get("style")
 
 
 def _golden(case: str, files: dict[str, str], update: bool) -> None:

@@ -13,6 +13,7 @@ from newsletter.db import issues as iq
 from newsletter.db import outbox as q
 from newsletter.errors import (
     ConnectFailedError,
+    ContentRefusedError,
     IssueStateError,
     PermanentDeliveryError,
     RecipientRefusedError,
@@ -21,7 +22,13 @@ from newsletter.errors import (
 )
 from newsletter.outbox.message import Identity, MessageTemplate, PersonalValues
 from newsletter.outbox.models import QueuedIssue
-from newsletter.outbox.policy import RateLimiter, backoff_seconds, decide
+from newsletter.outbox.policy import (
+    RateLimiter,
+    RefusalStreak,
+    backoff_seconds,
+    decide,
+    refusal_key,
+)
 from newsletter.outbox.run import queue_issue
 from tests.outbox.conftest import add_subscribers, fill_outbox
 
@@ -96,3 +103,32 @@ def test_queueing_twice_adds_nothing(db: Database) -> None:
     fill_outbox(db, people + add_subscribers(db, 2, domain="nye.dk"))
     with db.connect() as conn:
         assert sum(c.count for c in q.counts(conn)) == 5
+
+
+@pytest.mark.parametrize(("reply", "bounce"), [
+    ("5.1.1 <a@x.dk>: Recipient address rejected: User unknown", True),
+    ("5.2.1 mailbox disabled", True),
+    ("5.7.1 Message rejected as spam", False),
+    ("5.6.0 content rejected", False),
+    ("5.2.2 mailbox full", False),
+    ("Message rejected", False),  # no enhanced code: we cannot tell, so not the reader's fault
+])
+def test_refusal_after_data_bounces_only_when_the_server_blames_the_address(reply: str, bounce: bool) -> None:
+    outcome = decide(ContentRefusedError("a@x.dk", 550, reply), 1, 6, NOW, 60, 3600, random.Random(1))
+    assert outcome.kind == ("bounced" if bounce else "failed") and not outcome.stop_run
+
+
+def test_refusal_streak_trips_on_the_same_refusal_for_different_recipients() -> None:
+    streak = RefusalStreak(3)
+    spam = refusal_key(ContentRefusedError("a", 554, "5.7.1 spam (id 1)"))
+    assert spam == refusal_key(ContentRefusedError("b", 554, "5.7.1 spam (id 2) for <b>"))
+    assert streak.refused(spam, 1, "a@x.dk") == []
+    assert streak.refused(spam, 2, "a@x.dk") == [], "the same person twice is not two recipients"
+    assert streak.refused(spam, 3, "b@x.dk") == []
+    streak.delivered()
+    assert streak.refused(spam, 4, "c@x.dk") == [] and streak.refused("552 5.3.4", 5, "d@x.dk") == []
+    assert streak.refused(spam, 6, "e@x.dk") == [] and streak.refused(spam, 7, "f@x.dk") == []
+    assert streak.refused(spam, 8, "g@x.dk") == [6, 7, 8]
+    assert streak.refused(spam, 9, "h@x.dk") == [9], "in flight when it tripped: back to the queue too"
+    assert streak.refused("552 5.3.4", 10, "i@x.dk") == []
+    assert RefusalStreak(0).refused(spam, 1, "a@x.dk") == []

@@ -9,6 +9,7 @@ import subprocess
 import threading
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dkim
@@ -23,7 +24,13 @@ from newsletter.outbox.store import DbOutboxStore
 from newsletter.outbox.worker import Worker, WorkerOptions
 from newsletter.transports import open_transport
 from newsletter.transports.smtp import SMTPTransport
-from tests.outbox.conftest import FaultyHandler, SMTPServer, add_subscribers, fill_outbox
+from tests.outbox.conftest import (
+    FaultyHandler,
+    SinkHandler,
+    SMTPServer,
+    add_subscribers,
+    fill_outbox,
+)
 
 IDENTITY = Identity("Danmarks Produktionscentrum", "nyhedsbrev@example.dk",
                     list_id="Nyt fra DPC <ugebrev.example.dk>", feedback_id="{issue}:{newsletter}:dpc",
@@ -206,3 +213,91 @@ def test_pool_size_from_url(url: str) -> None:
     transport = open_transport(url)
     assert isinstance(transport, SMTPTransport) and transport.pool_size == 3
     assert urlsplit(url).port == 1
+
+
+class SpamFilterHandler(SinkHandler):
+    """Refuses the message after DATA the way content filters do: a 554 with a queue id that
+    differs every time; ``only`` limits it to some recipients, ``unknown`` answers 550 5.1.1
+    after DATA (servers that check mailboxes only then)."""
+
+    def __init__(self, only: frozenset[str] | None = None, unknown: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.only = only
+        self.unknown = unknown
+        self.refused: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        rcpt = envelope.rcpt_tos[0]
+        if rcpt in self.unknown:
+            return f"550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown"
+        if self.only is None or rcpt in self.only:
+            with self.lock:
+                self.refused.append(rcpt)
+                n = len(self.refused)
+            return f"554 5.7.1 Message rejected as spam (queue id 4Xk{n:04d}) for <{rcpt}>"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_server_refusing_the_content_stops_the_run_and_keeps_rows_queued(db: Database) -> None:
+    people = add_subscribers(db, 40)
+    fill_outbox(db, people)
+    handler = SpamFilterHandler()
+    with SMTPServer(handler) as server:
+        w = worker(db, server.url, workers=3, stop_after_content_refusals=5)
+        report = w.run()
+        w.transport.close()
+
+    assert report.stopped == "error"
+    assert "refused the message itself (554 5.7.1) for 5 different recipients in a row" in report.error
+    assert "not the addresses; the rows stay queued" in report.error
+    assert 5 <= len(handler.refused) <= 5 + 2, "the run stops at the 5th refusal (plus what was in flight)"
+    assert report.failed == 0 and report.sent == 0
+    assert set(statuses(db).values()) == {"pending"}, "nobody is failed for the issue's fault"
+    with db.connect() as conn:
+        rows = list(conn.execute(q.outbox.select()))
+    assert {r.attempts for r in rows} == {0}
+    refused_rows = [r for r in rows if r.email in handler.refused]
+    assert refused_rows and all("554 5.7.1" in r.last_error for r in refused_rows)
+    with db.connect() as conn:
+        assert all(subs.subscriptions_of(conn, sid)[0].status == "active" for sid, _ in people)
+
+
+def test_one_refused_message_fails_that_row_and_only_a_refused_address_bounces(db: Database) -> None:
+    people = add_subscribers(db, 12)
+    spam_for, unknown = people[2][1], people[7][1]
+    fill_outbox(db, people)
+    handler = SpamFilterHandler(only=frozenset({spam_for}), unknown=frozenset({unknown}))
+    with SMTPServer(handler) as server:
+        w = worker(db, server.url, stop_after_content_refusals=2)
+        report = w.run()
+        w.transport.close()
+
+    final = statuses(db)
+    assert report.stopped == "" and report.sent == 10
+    assert final[spam_for] == "failed" and final[unknown] == "bounced"
+    with db.connect() as conn:
+        by_email = {email: subs.subscriptions_of(conn, sid)[0].status for sid, email in people}
+    assert by_email[spam_for] == "active", "a content refusal does not count as a bounce"
+    assert by_email[unknown] == "bounced", "5.1.1 after DATA blames the address (bounce_threshold 1 here)"
+
+
+def test_gdpr_export_shows_what_the_outbox_holds_about_the_person(db: Database, smtp_sink: SMTPServer) -> None:
+    from newsletter.subscribers.gdpr import gdpr_export
+
+    people = add_subscribers(db, 3)
+    fill_outbox(db, people, issue_id=1)
+    w = worker(db, smtp_sink.url)
+    w.run()
+    w.transport.close()
+    fill_outbox(db, people[:2], issue_id=2)  # queued, not sent yet
+
+    export = gdpr_export(db, people[1][1])
+    delivered = next(d for d in smtp_sink.handler.deliveries if d.rcpt == people[1][1])
+    message_id = message_from_bytes(delivered.data, policy=policy.default)["Message-ID"]
+    first, second = export["outbox"]
+    assert first["issue_id"] == 1 and first["status"] == "sent" and first["message_id"] == message_id
+    assert first["subject"] == "Nyt fra Danmarks Produktionscentrum · uge 48 – æøå"
+    assert first["email"] == people[1][1] and first["sent_at"] is not None
+    assert second["issue_id"] == 2 and second["status"] == "pending" and second["sent_at"] is None
+    assert all(people[0][1] != row["email"] for row in export["outbox"]), "only this person's rows"
+    assert "unsubscribe_url" not in first

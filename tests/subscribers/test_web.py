@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -221,10 +222,71 @@ def test_security_headers_health_and_error_pages(client_for, config: Config):
     page = client.get("/")
     csp = page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "script-src" not in csp and "'unsafe-inline'" not in csp
-    assert page.headers["x-frame-options"] == "DENY" and page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["referrer-policy"] == "same-origin"
     assert "<script" not in page.text and " style=" not in page.text
     assert "nl_csrf" in page.headers["set-cookie"] and "HttpOnly" in page.headers["set-cookie"]
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
     missing = client.get("/findes-ikke")
     assert missing.status_code == 404 and "Siden findes ikke" in missing.text
     assert client.get("/u/%00%0d%0a").status_code == 400
+
+
+def test_rate_limit_is_shared_by_workers_and_pruned(client_for, make_config, smtp_server: SMTPServer, db: Database):
+    from newsletter.db import subscribers as q
+    from newsletter.web.security import RateLimiter
+
+    config = make_config(CONFIG.format(per_ip=3))
+    config = replace(config, settings=replace(config.settings, smtp_url=smtp_server.url))
+    # two apps over one database: two uvicorn workers, or two servers
+    first, second = client_for(config), client_for(config)
+    statuses = [subscribe(c, f"w{i}@firma.dk").status_code for i, c in enumerate([first, second, first, second])]
+    assert statuses == [200, 200, 200, 429] and len(smtp_server.messages) == 3
+    # a new-link request from the same IP counts against the same limit
+    page = first.get("/")
+    assert first.post("/confirm/new", data={"csrf": csrf_of(page.text), "email": "w0@firma.dk"}).status_code == 429
+
+    limiter = RateLimiter(db, limit=2, window=600)
+    old = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert limiter.allow("192.0.2.7", now=old) and limiter.allow("192.0.2.7", now=old)
+    assert not limiter.allow("192.0.2.7", now=old + timedelta(minutes=1))
+    # the next window still remembers most of the last one (no double burst at the boundary)
+    assert not limiter.allow("192.0.2.7", now=old + timedelta(minutes=11))
+    assert limiter.allow("192.0.2.7", now=old + timedelta(minutes=25))
+    with db.connect() as conn:  # rows two windows old are gone
+        assert q.hits_in(conn, "192.0.2.7", datetime(2026, 1, 5, 9, 0, tzinfo=UTC)) == 0
+
+
+def test_sliding_window_decision():
+    from newsletter.web.security import within_limit
+
+    assert within_limit(hits=3, previous=0, elapsed=0.0, limit=3)
+    assert not within_limit(hits=4, previous=0, elapsed=0.9, limit=3)
+    assert not within_limit(hits=1, previous=3, elapsed=0.1, limit=3)  # 1 + 2.7
+    assert within_limit(hits=1, previous=3, elapsed=0.7, limit=3)      # 1 + 0.9
+
+
+def test_posts_from_another_site_are_refused(client_for, smtp_config: Config, smtp_server: SMTPServer, db: Database):
+    client = client_for(smtp_config)
+    token = csrf_of(client.get("/").text)
+    form = {"csrf": token, "email": "x@firma.dk", "newsletter": ["ugebrev"], "consent": "yes"}
+    # a valid token and cookie, but the form was posted from another site's page
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                    {"Origin": "", "Referer": "https://evil.example/side"}, {"Origin": ""}):
+        refused = client.post("/", data=form, headers=headers)
+        assert refused.status_code == 403 and "Siden er udløbet" in refused.text, headers
+    assert manage.list_subscribers(db) == [] and smtp_server.messages == []
+    # a browser that sends no Origin but a Referer from our own page is fine
+    ok = client.post("/", data=form, headers={"Origin": "", "Referer": "https://nyhedsbrev.example.dk/?lang=da"})
+    assert ok.status_code == 200 and len(smtp_server.messages) == 1
+
+    view = manage.add(db, smtp_config, "oc@firma.dk", ["ugebrev"], "messe", "tester")
+    path = personal_links(smtp_config.settings, view.id, "ugebrev").unsubscribe_url.split(".dk", 1)[1]
+    page = client.get(path)
+    assert client.post(path, data={"csrf": csrf_of(page.text), "confirm": "yes"},
+                       headers={"Origin": "https://evil.example"}).status_code == 403
+    assert manage.show(db, "oc@firma.dk").subscriptions == {"ugebrev": "active"}
+    # RFC 8058: the mail provider's server posts with neither header, and that must work
+    client.cookies.clear()
+    one_click = client.post(path, data={"List-Unsubscribe": "One-Click"}, headers={"Origin": ""})
+    assert one_click.status_code == 200
+    assert manage.show(db, "oc@firma.dk").subscriptions == {"ugebrev": "unsubscribed"}
