@@ -169,13 +169,24 @@ class SendConfig(_Model):
 class ScheduleConfig(_Model):
     timezone: str = "Europe/Copenhagen"
     collect: tuple[str, ...] = ("0 6,12,18 * * *",)
+    draft: tuple[str, ...] = ("0 9 * * tue",)
+    send: tuple[str, ...] = ("*/5 * * * *",)
+    reviewers: tuple[str, ...] = ()
 
-    @field_validator("collect", mode="before")
+    @field_validator("collect", "draft", "send", "reviewers", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
 
-    @field_validator("collect")
+    @field_validator("reviewers")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if "@" not in address or any(c in address for c in " \r\n,;<>"):
+                raise ValueError(f"{address!r} is not one e-mail address")
+        return value
+
+    @field_validator("collect", "draft", "send")
     @classmethod
     def _cron_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for expr in value:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from newsletter.config import Config, load_config
-from newsletter.db import create_db_engine, open_db
+from newsletter.db import Database, create_db_engine, open_db
 from newsletter.errors import ConfigError, NewsletterError
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,14 @@ class JobSpec:
 
 
 def job_specs(config: Config) -> list[JobSpec]:
-    """The jobs the config asks for. Later stages add their jobs here."""
+    """The jobs the config asks for: collect, draft the week's issue, drain the outbox."""
+    schedule = config.data.schedule
+    jobs = [("collect", "run_collect", schedule.collect), ("draft", "run_draft", schedule.draft),
+            ("send", "run_send", schedule.send)]
     return [
-        JobSpec(id=f"collect-{index}", func="newsletter.schedule:run_collect", cron=expr)
-        for index, expr in enumerate(config.data.schedule.collect)
+        JobSpec(id=f"{name}-{index}", func=f"newsletter.schedule:{func}", cron=expr)
+        for name, func, exprs in jobs
+        for index, expr in enumerate(exprs)
     ]
 
 
@@ -54,19 +59,69 @@ def cron_trigger(expr: str, timezone: str, where: str) -> CronTrigger:
         raise ConfigError(where, "schedule", f"invalid cron expression {expr!r}: {e}") from e
 
 
-def run_collect(config_path: str) -> None:
-    from newsletter.collect import collect
-
+@contextmanager
+def _stage(config_path: str, what: str) -> Iterator[tuple[Config, Database]]:
+    """Config and database for one job; a NewsletterError is logged, never kills the scheduler."""
     config = load_config(config_path)
     db = open_db(config.settings.database_url)
     try:
+        yield config, db
+    except NewsletterError as e:
+        log.error("%s failed: %s", what, e)
+    finally:
+        db.dispose()
+
+
+def run_collect(config_path: str) -> None:
+    from newsletter.collect import collect
+
+    with _stage(config_path, "collect") as (config, db):
         report = collect(db, config)
         log.warning("collect: %d new items, %d of %d sources failed",
                     report.new_items, report.failed, report.attempted)
-    except NewsletterError as e:
-        log.error("collect failed: %s", e)
-    finally:
-        db.dispose()
+
+
+def run_draft(config_path: str) -> list[int]:
+    """Compose this week's draft of every newsletter, render it, and send it to the reviewers
+    (the real message, marked [TEST]) so they can read it and approve it."""
+    from newsletter.compose import compose, current_iso_week
+    from newsletter.db import issues as issues_db
+    from newsletter.outbox.run import test_send
+    from newsletter.render import render_issue
+
+    drafted: list[int] = []
+    with _stage(config_path, "draft") as (config, db):
+        year, week = current_iso_week()
+        for newsletter in config.newsletters:
+            with db.connect() as conn:
+                existing = issues_db.find_issue(conn, newsletter.key, year, week)
+            if existing is not None and existing.status != "draft":
+                continue  # approved or on its way: the reviewers have done their part
+            try:
+                issue = compose(db, config, newsletter.key, (year, week))
+            except NewsletterError as e:  # e.g. an empty week: say so, go on with the next
+                log.warning("draft %s: %s", newsletter.key, e)
+                continue
+            result = render_issue(db, config, issue.id)
+            problems = [f for f in result.preflight if f.level == "error"]
+            reviewers = list(config.data.schedule.reviewers)
+            if reviewers:
+                test_send(db, config, issue.id, reviewers)
+            log.warning("draft %s %s: issue %d, %d preflight errors, sent to %d reviewers",
+                        newsletter.key, issue.label, issue.id, len(problems), len(reviewers))
+            drafted.append(issue.id)
+    return drafted
+
+
+def run_send(config_path: str) -> None:
+    """Drain the outbox rows that are due (queued with --at, or retries whose time has come)."""
+    from newsletter.outbox.run import send_due
+
+    with _stage(config_path, "send") as (config, db):
+        report = send_due(db, config)
+        if report.sent or report.failed or report.error:
+            log.warning("send: %d sent, %d failed%s", report.sent, report.failed,
+                        f"; stopped: {report.error}" if report.error else "")
 
 
 def build_scheduler(config: Config, scheduler_cls: type[BaseScheduler] = BlockingScheduler) -> BaseScheduler:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from newsletter.db.schema import items
+from newsletter.db.schema import outbox as outbox_table
+from newsletter.db.types import utcnow
 from newsletter.schedule import SingleInstanceLock, build_scheduler, job_specs, run_collect
 from tests.conftest import MINIMAL_CONFIG, REPO
 
@@ -39,8 +44,9 @@ schedule:
 def test_collect_job_fires_on_copenhagen_time(make_config):
     config = _config(make_config)
     scheduler = build_scheduler(config, BackgroundScheduler)
-    [job] = scheduler.get_jobs()
-    assert job.id == "collect-0"
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"collect-0", "draft-0", "send-0"}
+    job = jobs["collect-0"]
     # Wednesday 25 November 2026, 12:30 in Copenhagen: the next run is 18:00 the same day.
     now = datetime(2026, 11, 25, 12, 30, tzinfo=CPH)
     assert job.trigger.get_next_fire_time(None, now) == datetime(2026, 11, 25, 18, 0, tzinfo=CPH)
@@ -60,14 +66,15 @@ def test_jobs_persist_in_the_database(make_config):
     second = BackgroundScheduler(jobstores={"default": store})
     second.start(paused=True)
     try:
-        assert [job.id for job in second.get_jobs()] == ["collect-0"]
+        assert sorted(job.id for job in second.get_jobs()) == ["collect-0", "draft-0", "send-0"]
     finally:
         second.shutdown(wait=False)
 
 
 def test_several_cron_times_give_several_jobs(make_config):
     config = _config(make_config, cron='["0 6 * * *", "30 12 * * *"]')
-    assert [spec.cron for spec in job_specs(config)] == ["0 6 * * *", "30 12 * * *"]
+    crons = [spec.cron for spec in job_specs(config) if spec.id.startswith("collect-")]
+    assert crons == ["0 6 * * *", "30 12 * * *"]
 
 
 def test_collect_job_collects(make_config, http_server, db):
@@ -98,3 +105,46 @@ def test_only_one_scheduler_may_run(make_config, tmp_path):
     again = SingleInstanceLock(replace(config))
     assert again.acquire()
     again.release()
+
+
+def test_weekly_jobs_draft_for_reviewers_and_send_when_due(make_config, http_server, db, monkeypatch):
+    """The scheduled week: collect, draft + [TEST] mail to the reviewers, then (after a person
+    approved and queued it) the send job delivers what is due, and only that."""
+    from newsletter import review
+    from newsletter.outbox.run import queue_issue
+    from newsletter.schedule import run_draft, run_send
+    from newsletter.subscribers import manage
+
+    url = http_server.add("/feed", RSS, content_type="application/rss+xml")
+    config = _config(make_config, url=url, cron='"0 6 * * *"\n  reviewers: [redaktion@example.dk]')
+    monkeypatch.setenv("DATABASE_URL", config.settings.database_url)
+    monkeypatch.setenv("SMTP_URL", config.settings.smtp_url)
+    monkeypatch.setenv("SECRET_KEY", config.settings.secret_key)
+    outbox = Path(config.settings.smtp_url.removeprefix("file://"))
+
+    run_collect(str(config.path))
+    [issue_id] = run_draft(str(config.path))
+    [notice] = _messages(outbox)
+    assert _to(notice) == "redaktion@example.dk" and notice["Subject"].startswith("[TEST]")
+    assert review.get(db, issue_id)[0].status == "draft"  # telling reviewers approves nothing
+    assert run_draft(str(config.path)) == [issue_id]  # refreshing the same week's draft
+
+    manage.add(db, config, "modtager@example.dk", ["ugebrev"], consent_source="test", added_by="test")
+    review.approve(db, issue_id, by="lene")
+    queue_issue(db, config, issue_id, at=utcnow() + timedelta(hours=1))
+    run_send(str(config.path))
+    assert [_to(m) for m in _messages(outbox)].count("modtager@example.dk") == 0  # not due yet
+    with db.begin() as conn:
+        conn.execute(update(outbox_table).values(send_after=utcnow() - timedelta(minutes=1)))
+    run_send(str(config.path))
+    assert [_to(m) for m in _messages(outbox)].count("modtager@example.dk") == 1
+    assert run_draft(str(config.path)) == []  # the week's issue is out: no new draft
+
+
+def _messages(folder: Path) -> list:
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(folder.glob("*.eml"))]
+
+
+def _to(message) -> str:
+    return message["To"].addresses[0].addr_spec
