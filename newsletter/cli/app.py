@@ -11,6 +11,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -84,6 +85,16 @@ def pass_app(f: F) -> F:
         return f(app, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+PEOPLE_TIMEZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def local_time(value: datetime | None, empty: str = "") -> str:
+    """A stored (UTC) time as the team reads it: Danish local time, to the minute."""
+    if value is None:
+        return empty
+    return value.astimezone(PEOPLE_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")

@@ -10,7 +10,16 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from newsletter.cli.app import App, console, is_terminal, json_option, main, pass_app, print_json
+from newsletter.cli.app import (
+    App,
+    console,
+    is_terminal,
+    json_option,
+    local_time,
+    main,
+    pass_app,
+    print_json,
+)
 from newsletter.collect import collect
 from newsletter.collect.fetch import Fetched, Fetcher
 from newsletter.collect.health import offline_diagnosis, source_health
@@ -178,7 +187,7 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
         table.add_column(column, max_width=24 if column == "partner" else None)
     table.add_column("what to check", ratio=1, min_width=50)
     for r in rows:
-        last = r["last_fetch_at"].astimezone().strftime("%Y-%m-%d %H:%M") if r["last_fetch_at"] else "never"
+        last = local_time(r["last_fetch_at"], "never")
         style = STATUS_STYLE.get(r["status"], "")
         table.add_row(r["key"], r["partner_name"], r["kind"], f"[{style}]{r['status']}[/]", last,
                       str(r["http_status"] or ""), str(r["consecutive_failures"] or ""),

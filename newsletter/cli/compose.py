@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from newsletter import review
-from newsletter.cli.app import App, json_option, main, pass_app, print_json, print_table
+from newsletter.cli.app import App, json_option, local_time, main, pass_app, print_json, print_table
 from newsletter.compose import compose
 from newsletter.db import issues as q
 from newsletter.errors import ComposeError
@@ -61,7 +61,7 @@ def issues_list(app: App, newsletter_key: str | None, status: str | None, as_jso
         print_json(found)
         return
     rows = [[i.id, i.newsletter_key, i.label, i.status, i.subject,
-             f"{i.approved_by} {i.approved_at:%Y-%m-%d %H:%M}" if i.approved_at else ""] for i in found]
+             f"{i.approved_by} {local_time(i.approved_at)}" if i.approved_at else ""] for i in found]
     print_table("Issues", ["id", "newsletter", "week", "status", "subject", "approved"], rows)
 
 
@@ -82,7 +82,7 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
         return
     click.echo(f"Issue {issue.id} · {issue.newsletter_key} {issue.label} · {issue.status}")
     if issue.approved_at:
-        click.echo(f"Approved by {issue.approved_by} at {issue.approved_at:%Y-%m-%d %H:%M} UTC")
+        click.echo(f"Approved by {issue.approved_by} at {local_time(issue.approved_at)}")
     click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
     newsletter = app.config.newsletter(issue.newsletter_key)
     for key in newsletter.sections or [s.key for s in app.config.sections]:
@@ -183,7 +183,7 @@ def render_cmd(app: App, issue_id: int, out: Path | None, offline: bool, as_json
 def approve_cmd(app: App, issue_id: int, by: str) -> None:
     """Approve an issue for sending (records who and when)."""
     issue = review.approve(app.db, issue_id, by)
-    click.echo(f"Issue {issue.id} approved by {issue.approved_by} at {issue.approved_at:%Y-%m-%d %H:%M} UTC.")
+    click.echo(f"Issue {issue.id} approved by {issue.approved_by} at {local_time(issue.approved_at)}.")
 
 
 @main.group("archive")

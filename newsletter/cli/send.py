@@ -15,6 +15,7 @@ from newsletter.cli.app import (
     console,
     is_terminal,
     json_option,
+    local_time,
     main,
     pass_app,
     print_json,
@@ -66,7 +67,7 @@ def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
         click.echo(f"Issue {issue_id} was already queued; nothing added.")
     else:
         click.echo(f"Queued issue {issue_id} for {report.added} subscribers, "
-                   f"from {report.send_after.astimezone(ZoneInfo(app.config.data.schedule.timezone)):%Y-%m-%d %H:%M}.")
+                   f"from {local_time(report.send_after)}.")
 
 
 @main.command("send")

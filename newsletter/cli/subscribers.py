@@ -13,6 +13,7 @@ from newsletter.cli.app import (
     App,
     is_terminal,
     json_option,
+    local_time,
     main,
     pass_app,
     print_json,
@@ -96,7 +97,7 @@ def show_cmd(app: App, email: str, as_json: bool) -> None:
     for c in consents:
         where = f"{c.source}: {c.detail}" + (f", IP {c.ip}" if c.ip else "")
         version = f" [text {c.consent_version}]" if c.consent_version else ""
-        click.echo(f"  {c.at:%Y-%m-%d %H:%M} UTC  {c.newsletter_key} {c.action} ({where}){version}")
+        click.echo(f"  {local_time(c.at)}  {c.newsletter_key} {c.action} ({where}){version}")
 
 
 @subscribers_group.command("remove")
