@@ -196,7 +196,7 @@ class ScheduleConfig(_Model):
 
 
 class SubscribersConfig(_Model):
-    """Sign-up, consent and link settings (issue 4); see docs/subscribers.md."""
+    """Sign-up, consent and link settings (issue 4); see README, "Subscribers"."""
 
     consent_version: str = "2026-1"
     confirm_link_hours: int = Field(default=72, ge=1, le=24 * 30)

@@ -1,6 +1,6 @@
 """Cleaning: one parsed ``Entry`` becomes a ``CleanItem`` that is safe to store and to show.
 
-Rules (docs/sources.md, "Cleaning"): summary HTML reduced to a small allow-list with nh3;
+Rules (README, "Cleaning rules"): summary HTML reduced to a small allow-list with nh3;
 links and images http(s) only and absolute; a plain-text summary cut at a word boundary;
 a canonical URL without tracking parameters for deduplication; aware UTC dates, with the
 collect time standing in for a missing or future date.

@@ -5,7 +5,7 @@ quoted-printable, serialised with ``policy.SMTP`` so every line ends in CRLF) an
 serialised bytes at the per-recipient placeholders. ``render`` then joins pre-encoded chunks
 with the encoded values and prepends the per-recipient headers; the MIME tree is never built
 again, which is what makes sending fast (building + serialising costs ~3.6 ms per message,
-filling ~0.1 ms; see docs/outbox.md).
+filling ~0.1 ms; see README, "Queue and send").
 
 Quoted-printable lines may be at most 76 characters (RFC 2045 §6.7). Each placeholder is
 therefore put on an encoded line of its own (soft line breaks around it), so a value of any

@@ -8,7 +8,7 @@ from datetime import datetime
 # Row states. pending -> leased (claimed, not yet handed to SMTP) -> sending (committed just
 # before the SMTP transaction) -> sent. A 'sending' row whose lease expired belonged to a
 # process that died between "sending" and "sent": the server may or may not have the message,
-# so it becomes 'unknown' and is held for a person (see docs/outbox.md).
+# so it becomes 'unknown' and is held for a person (see README ("Never twice, never lost")).
 PENDING = "pending"
 LEASED = "leased"
 SENDING = "sending"

@@ -9,7 +9,7 @@ It sees two interfaces only: an ``OutboxStore`` (claim, record, release) and a `
 
 A crash before 1 leaves the row 'leased': it returns to the queue when the lease expires. A
 crash between 1 and 3 leaves it 'sending': its fate is unknown and ``recover`` marks it
-'unknown' for a person to decide (docs/outbox.md says why we do not resend those). Each
+'unknown' for a person to decide (README ("Never twice, never lost") says why we do not resend those). Each
 connection has at most one row in that window, so a crash leaves at most ``workers`` of them.
 """
 
@@ -257,19 +257,19 @@ class Worker:
         the people: stop, and put those rows back in the queue instead of failing them all."""
         key = refusal_key(error)
         with self._lock:
+            was_tripped = self._refusals.tripped
             back = self._refusals.refused(key, item.id, item.email)
-            first = self._refusals.tripped and not self.report.stopped
         if not back:
             return
-        self.store.record([Change("requeue", row_id, error=str(error)) for row_id in back])
-        with self._lock:
-            self.report.failed -= len(back)
-            self.report.released += len(back)
-        if first:
+        if not was_tripped:  # this refusal tripped it: stop the other connections first
             self._halt("error", f"the server refused the message itself ({key}) for {len(back)} different "
                                 f"recipients in a row, last: {error.reply[:200]!r}. This is about the issue's "
                                 "content or our sending reputation, not the addresses; the rows stay queued. Check "
                                 "the content (links, spam score) or ask the mail provider")
+        self.store.record([Change("requeue", row_id, error=str(error)) for row_id in back])
+        with self._lock:
+            self.report.failed -= len(back)
+            self.report.released += len(back)
 
     def _template(self, issue_id: int) -> MessageTemplate:
         with self._lock:
