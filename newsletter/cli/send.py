@@ -125,7 +125,7 @@ def _print_report(report: SendReport) -> None:
         click.echo("The hourly limit (send.rate_per_hour) is reached; the rest waits for the next run.")
     if report.unknown_found:
         click.echo(f"Warning: {report.unknown_found} rows were found between 'sending' and 'sent' after a crash. "
-                   "They are NOT resent automatically; see `newsletter outbox` and README ("Never twice, never lost").", err=True)
+                   "They are NOT resent automatically; see `newsletter outbox` and the README section 'Never twice, never lost'.", err=True)
 
 
 @main.group("outbox", invoke_without_command=True)
