@@ -22,7 +22,7 @@ from newsletter.render.context import build_context
 from newsletter.render.email import render_email, render_template, render_text, render_web
 from newsletter.render.env import environment_for
 from newsletter.render.placeholders import fill_html, fill_text
-from newsletter.render.preflight import Finding, run_checks
+from newsletter.render.preflight import Finding, legal, run_checks
 
 __all__ = ["RenderResult", "render", "render_issue", "rendered_for_send", "example_values",
            "write_outputs"]
@@ -45,6 +45,7 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     text = render_text(env, context, what)
     web = render_web(env, context, what)
     findings = run_checks(html, check_links=check_links)
+    findings += legal.check(config, html)
     shown = {e["id"] for s in context["sections"] for e in s["entries"]}
     for p in placed:
         if p.included and p.item.id not in shown and p.section in newsletter_sections(config, issue):

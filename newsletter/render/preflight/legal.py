@@ -1,0 +1,34 @@
+"""What the law asks of every marketing email, checked against the config and the HTML.
+
+markedsføringsloven §10: the reader must be able to say no easily and free of charge, so the
+unsubscribe link has to be there. e-handelsloven §7: the sender's name, postal address and
+CVR number must be shown. A missing piece is an error, not a warning: fix feeds.yaml.
+"""
+
+from __future__ import annotations
+
+from newsletter.config import Config
+from newsletter.render.placeholders import placeholder
+from newsletter.render.preflight import Finding
+
+EXAMPLE_DOMAINS = ("example.dk", "example.com", "example.org")
+
+
+def check(config: Config, html: str) -> list[Finding]:
+    brand = config.brand
+    findings = []
+    if placeholder("unsubscribe_url") not in html:
+        findings.append(Finding("legal", "error", "the email has no unsubscribe link "
+                                "(markedsføringsloven §10): keep %%unsubscribe_url%% in the template"))
+    if not brand.postal_address.strip():
+        findings.append(Finding("legal", "error", "brand.postal_address is empty in feeds.yaml: every "
+                                "newsletter must show the sender's postal address (e-handelsloven §7)"))
+    if not brand.cvr.strip():
+        findings.append(Finding("legal", "error", "brand.cvr is empty in feeds.yaml: the sender's CVR "
+                                "number must be shown (e-handelsloven §7)"))
+    for key in ("sender_email", "contact_email"):
+        address = getattr(brand, key)
+        if address.lower().endswith(EXAMPLE_DOMAINS):
+            findings.append(Finding("legal", "warning", f"brand.{key} is still an example address "
+                                    f"({address}); set the real one in feeds.yaml"))
+    return findings
