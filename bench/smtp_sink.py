@@ -124,7 +124,7 @@ class Sink:
                     rcpts = []
                     writer.write(b"250 OK queued\r\n")
                 elif verb == b"EHLO":
-                    writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 0\r\n")
+                    writer.write(b"250-sink\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 SIZE 0\r\n")
                 elif verb == b"HELO":
                     writer.write(b"250 sink\r\n")
                 elif verb in (b"RSET", b"NOOP"):

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from newsletter.collect.clean import Rejected, canonical_url, clean_entry, safe_http_url
 from newsletter.collect.dates import parse_date
-from newsletter.collect.fetch import Fetcher
+from newsletter.collect.fetch import Fetched, Fetcher
 from newsletter.collect.pagemeta import entry_from_meta, read_page_meta
 from newsletter.config import Config
 from newsletter.db import Database
@@ -148,7 +148,7 @@ def _read_page(config: Config, url: str, data: CuratedInput) -> tuple[Entry, str
     return entry_from_meta(meta, fetched.url), None
 
 
-async def _fetch(config: Config, url: str):  # type: ignore[no-untyped-def]
+async def _fetch(config: Config, url: str) -> Fetched:
     async with Fetcher(config.collect) as fetcher:
         return await fetcher.fetch("curate", url)
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
@@ -146,7 +145,7 @@ class SingleInstanceLock:
 
     def __init__(self, config: Config) -> None:
         self.url = config.settings.database_url
-        self._release: Callable[[], Any] | None = None
+        self._release: Callable[[], None] | None = None
 
     def acquire(self) -> bool:
         url = make_url(self.url)
@@ -158,7 +157,12 @@ class SingleInstanceLock:
                 conn.close()
                 engine.dispose()
                 return False
-            self._release = lambda: (conn.close(), engine.dispose())
+
+            def release() -> None:
+                conn.close()
+                engine.dispose()
+
+            self._release = release
             return True
         db_path = Path(url.database or "newsletter.db")
         lock_path = db_path.with_name(db_path.name + ".scheduler.lock")

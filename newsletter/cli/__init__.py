@@ -7,7 +7,6 @@ terminal, ``--json`` for scripts). ``NewsletterError`` becomes a message and exi
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
 
 import click
@@ -26,6 +25,6 @@ def run() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run())
+    run()
 
 _ = click

@@ -27,6 +27,7 @@ from newsletter.curate import CuratedInput, add_curated
 from newsletter.db import Database, open_db
 from newsletter.db.types import utcnow
 from newsletter.errors import Suppressed
+from newsletter.models import Issue
 from newsletter.outbox.run import SendOptions, outbox_status, queue_issue, send_due
 from newsletter.render import render_issue, write_outputs
 from newsletter.subscribers import manage
@@ -136,7 +137,7 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
     return report
 
 
-def _draft(db: Database, config: Config, now: datetime):  # type: ignore[no-untyped-def]
+def _draft(db: Database, config: Config, now: datetime) -> Issue:
     """This week's issue: a fresh draft, or the one an earlier demo run already sent."""
     from newsletter.compose import current_iso_week
     from newsletter.db import issues as issues_db

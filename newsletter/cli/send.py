@@ -64,7 +64,7 @@ def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
     if as_json:
         print_json(report)
     elif report.already_queued:
-        click.echo(f"Issue {issue_id} was already queued; nothing added.")
+        click.echo(f"Issue {issue_id} was already queued (from {local_time(report.send_after)}); nothing added.")
     else:
         click.echo(f"Queued issue {issue_id} for {report.added} subscribers, "
                    f"from {local_time(report.send_after)}.")

@@ -18,15 +18,11 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNOR
 
 # Sitemaps and other plain XML: entities are never expanded, no DTD or network access, and
 # libxml2's default limits on tree depth and text size stay on (huge_tree=False).
-XML_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "huge_tree": False,
-    "load_dtd": False,
-    "dtd_validation": False,
-    "remove_comments": True,
-    "remove_pis": True,
-}
+def xml_parser() -> lxml.etree.XMLParser:
+    return lxml.etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+        dtd_validation=False, remove_comments=True, remove_pis=True,
+    )
 
 
 def lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:

@@ -38,12 +38,12 @@ class Limits:
 def section_of(item: Candidate, limits: Limits) -> str:
     """Events go to the events section; otherwise the item's (source's or curated) section."""
     if item.is_event and limits.events_section in limits.sections:
-        return limits.events_section  # type: ignore[return-value]
+        return limits.events_section
     if item.section in limits.sections:
-        return item.section  # type: ignore[return-value]
+        return item.section
     partner = (limits.partner_section or {}).get(item.partner_key or "")
     if partner in limits.sections:
-        return partner  # type: ignore[return-value]
+        return partner
     return limits.sections[0]
 
 

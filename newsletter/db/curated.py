@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from newsletter.db.schema import items
+from newsletter.db.types import inserted_id
 from newsletter.models import CleanItem
 
 
@@ -69,7 +70,7 @@ def insert_curated(conn: Connection, item: CleanItem, fields: CuratedFields, now
             **_values(fields),
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from newsletter.db.schema import audit_log, issue_items, issues, items, renders
-from newsletter.db.types import utcnow
+from newsletter.db.types import inserted_id, utcnow
 from newsletter.models import Candidate, Issue, IssueItem, Placement
 
 # --- items as compose sees them -------------------------------------------------------------
@@ -71,7 +71,7 @@ def add_item(conn: Connection, *, title: str, url: str, published_at: datetime,
         "content_hash": hashlib.sha256(f"{url}\n{title}\n{summary_text}".encode()).hexdigest(),
         **extra,
     }
-    return int(conn.execute(insert(items).values(**values)).inserted_primary_key[0])
+    return inserted_id(conn.execute(insert(items).values(**values)))
 
 
 # --- issues ---------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def insert_issue(conn: Connection, *, newsletter_key: str, iso_year: int, iso_we
         newsletter_key=newsletter_key, iso_year=iso_year, iso_week=iso_week, issue_date=issue_date,
         status="draft", subject=subject, preheader=preheader, intro=intro,
         window_start=window_start, window_end=window_end, created_at=now, updated_at=now))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def update_issue(conn: Connection, issue_id: int, **values: Any) -> None:
@@ -194,7 +194,7 @@ def insert_render(conn: Connection, issue_id: int, *, subject: str, preheader: s
     result = conn.execute(insert(renders).values(
         issue_id=issue_id, created_at=utcnow(), subject=subject, preheader=preheader, html=html,
         text=text, web_html=web_html, preflight=json.dumps(list(preflight), ensure_ascii=False)))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def latest_render(conn: Connection, issue_id: int) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import ColumnElement, Connection, insert, select
 
 from newsletter.db.schema import items
 from newsletter.models import CleanItem, SourceState
@@ -18,12 +18,13 @@ from newsletter.models import CleanItem, SourceState
 _CHUNK = 500  # keeps IN (...) lists well under SQLite's bound-parameter limit
 
 
-def _existing(conn: Connection, column: object, values: Iterable[str], *where: object) -> set[str]:
+def _existing(conn: Connection, column: ColumnElement[str], values: Iterable[str],
+              *where: ColumnElement[bool]) -> set[str]:
     wanted = sorted(set(values))
     found: set[str] = set()
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
-        query = select(column).where(column.in_(chunk), *where)  # type: ignore[attr-defined]
+        query = select(column).where(column.in_(chunk), *where)
         found.update(row[0] for row in conn.execute(query))
     return found
 

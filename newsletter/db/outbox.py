@@ -50,6 +50,11 @@ def save_issue(conn: Connection, issue: QueuedIssue, send_after: datetime, now: 
     return True
 
 
+def issue_send_after(conn: Connection, issue_id: int) -> datetime | None:
+    """When the frozen issue was queued to go out (its first queue's --at, or queue time)."""
+    return conn.scalar(select(outbox_issues.c.send_after).where(outbox_issues.c.issue_id == issue_id))
+
+
 def get_issue(conn: Connection, issue_id: int) -> QueuedIssue | None:
     row = conn.execute(select(outbox_issues).where(outbox_issues.c.issue_id == issue_id)).first()
     if row is None:
@@ -384,7 +389,7 @@ def statuses_by_email(conn: Connection, issue_id: int) -> dict[str, str]:
 __all__ = [
     "active_subscribers", "add_rows", "apply", "bounce_streak", "claim", "counts", "deliveries_of", "due_count",
     "erase_subscriber",
-    "get_issue", "in_flight", "row_subscriber", "sent_since", "subscription_id",
+    "get_issue", "in_flight", "issue_send_after", "row_subscriber", "sent_since", "subscription_id",
     "next_due", "queued_subscribers", "recent_errors", "recover", "release", "requeue", "resolve_unknown",
     "save_issue", "skip", "statuses_by_email", "SENT", "FAILED",
 ]

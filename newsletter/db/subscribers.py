@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, delete, exists, func, insert, or_, select, update
 
 from newsletter.db.schema import (
     consent_records,
@@ -20,7 +21,11 @@ from newsletter.db.schema import (
     subscriptions,
     suppressions,
 )
+from newsletter.db.types import inserted_id
 from newsletter.models import Recipient
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained")
 
@@ -90,7 +95,7 @@ def insert_subscriber(conn: Connection, *, email: str, email_display: str, name:
     result = conn.execute(insert(subscribers).values(
         email=email, email_display=email_display, name=name, organisation=organisation,
         language=language, created_at=now, updated_at=now))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return inserted_id(result)
 
 
 def update_subscriber(conn: Connection, subscriber_id: int, now: datetime, **values: object) -> None:
@@ -180,7 +185,7 @@ def insert_subscription(conn: Connection, subscriber_id: int, newsletter_key: st
     result = conn.execute(insert(subscriptions).values(
         subscriber_id=subscriber_id, newsletter_key=newsletter_key, status=status, all_sections=True,
         created_at=now, updated_at=now, confirmed_at=now if status == "active" else None))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return inserted_id(result)
 
 
 def set_status(conn: Connection, subscription_id: int, status: str, now: datetime) -> None:
@@ -289,7 +294,8 @@ def insert_consents_many(conn: Connection, rows: list[dict[str, object]]) -> Non
 
 # --- recipients for the outbox -------------------------------------------------------------
 
-def recipients_query(newsletter_key: str, sections: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+def recipients_query(newsletter_key: str,
+                     sections: Sequence[str] | None = None) -> Select[int, str, str, str]:
     """Active subscribers of a newsletter; with ``sections``, only those who want at least one
     of them (a subscriber with every section wants all)."""
     query = (select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.language)
@@ -315,16 +321,18 @@ def iter_recipients(conn: Connection, newsletter_key: str, sections: Sequence[st
 def record_hit(conn: Connection, key: str, window_start: datetime) -> int:
     """Count one hit of ``key`` in the window; returns the window's hits so far. One upsert
     statement, so concurrent workers never lose a count."""
+    statement: postgresql.Insert | sqlite.Insert
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        statement = pg_insert(rate_limit_hits)
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(rate_limit_hits).values(key=key, window_start=window_start, hits=1)
-    statement = statement.on_conflict_do_update(
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        statement = sqlite_insert(rate_limit_hits)
+    upsert = statement.values(key=key, window_start=window_start, hits=1).on_conflict_do_update(
         index_elements=[rate_limit_hits.c.key, rate_limit_hits.c.window_start],
         set_={"hits": rate_limit_hits.c.hits + 1},
     ).returning(rate_limit_hits.c.hits)
-    return int(conn.execute(statement).scalar_one())
+    return int(conn.execute(upsert).scalar_one())
 
 
 def hits_in(conn: Connection, key: str, window_start: datetime) -> int:

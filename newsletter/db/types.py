@@ -1,11 +1,11 @@
-"""Column types shared by every table."""
+"""Column types and small helpers shared by every table."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import CursorResult, DateTime
 from sqlalchemy.types import TypeDecorator
 
 
@@ -34,3 +34,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The integer primary key of the row a single-row INSERT just added."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise ValueError("the statement inserted no row with a primary key")
+    return int(key[0])

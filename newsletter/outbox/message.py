@@ -92,8 +92,10 @@ def _close_line(encoded: bytes) -> bytes:
     """End ``encoded`` with a soft line break, keeping the last line within 76 characters."""
     if not encoded or encoded.endswith(b"\r\n"):
         return encoded
-    head, _, last = encoded.rpartition(b"\r\n")
-    prefix = head + b"\r\n" if head else b""
+    # ``sep`` not ``head``: a chunk that starts with a line break ("\nSkift ...") has an empty
+    # head, and dropping the break would glue the next line onto the value before it.
+    head, sep, last = encoded.rpartition(b"\r\n")
+    prefix = head + sep
     if len(last) <= 75:
         return prefix + last + _SOFT
     cut = 72
@@ -236,7 +238,8 @@ def _dkim_signer(key: DkimKey) -> Callable[[bytes], bytes]:
 
     def sign(message: bytes) -> bytes:
         return dkim.sign(message, key.selector.encode(), key.domain.encode(), key.private_key,
-                         include_headers=list(DKIM_HEADERS), linesep=b"\r\n")
+                         include_headers=list(DKIM_HEADERS), linesep=b"\r\n",
+                         canonicalize=(b"relaxed", b"relaxed"))
 
     return sign
 

@@ -40,7 +40,9 @@ def queue_rows(db: Database, issue: QueuedIssue, rows: Iterable[NewRow], send_af
     """Freeze ``issue`` and add ``rows`` (streamed, in batches); a no-op if it was queued before."""
     with db.begin() as conn:
         if not q.save_issue(conn, issue, send_after, now):
-            return QueueReport(issue.issue_id, 0, True, send_after)
+            # Report the time the rows really go out, not this call's --at (which changes nothing).
+            first = q.issue_send_after(conn, issue.issue_id) or send_after
+            return QueueReport(issue.issue_id, 0, True, first)
         added = 0
         for batch in _batches(iter(rows), BATCH):
             added += q.add_rows(conn, issue.issue_id, issue.newsletter_key, batch, send_after, now)

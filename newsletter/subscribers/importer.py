@@ -265,14 +265,17 @@ def _store(conn: Connection, batch: list[_Row], ctx: _Context, state: _State) ->
 
 def _consent(subscription_id: int, row: _Row, ctx: _Context) -> dict[str, object]:
     return {"subscription_id": subscription_id, "action": "given", "at": ctx.now, "source": "import",
-            "detail": f"{ctx.file} line {row.line}, imported by {ctx.by}", "ip": None,
+            "detail": _consent_detail(row, ctx), "ip": None,
             "consent_version": None, "consent_text": ctx.consent_source}
+
+
+def _consent_detail(row: _Row, ctx: _Context) -> str:
+    return f"{ctx.file} line {row.line}, imported by {ctx.by}"
 
 
 def _activate_pending(conn: Connection, subscriber_id: int, row: _Row, ctx: _Context) -> None:
     for subscription in q.subscriptions_of(conn, subscriber_id):
         if subscription.newsletter_key == ctx.newsletter:
             q.set_status(conn, subscription.id, "active", ctx.now)
-            q.add_consent(conn, subscription.id, **{k: v for k, v in _consent(subscription.id, row, ctx).items()
-                                                     if k in ("action", "source", "detail")},
-                          now=ctx.now, text=ctx.consent_source)
+            q.add_consent(conn, subscription.id, action="given", source="import",
+                          detail=_consent_detail(row, ctx), now=ctx.now, text=ctx.consent_source)

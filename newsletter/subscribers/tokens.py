@@ -44,7 +44,7 @@ def make_token(secret: str, purpose: str, subscriber_id: int, extra: str = "", n
     return _serializer(secret, purpose, now).dumps([subscriber_id, extra])
 
 
-def read_token(secret: str, purpose: str, token: str, max_age: float | None = None) -> tuple[int, str]:
+def read_token(secret: str, purpose: str, token: str, max_age: int | None = None) -> tuple[int, str]:
     """Return (subscriber_id, extra); raise BadToken or ExpiredToken."""
     try:
         value = _serializer(secret, purpose).loads(token, max_age=max_age)

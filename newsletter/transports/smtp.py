@@ -85,6 +85,7 @@ class SMTPTransport:
         self._lock = threading.Lock()
         self._open: set[smtplib.SMTP] = set()
         self.connections_opened = 0
+        self.pipelined = 0  # transactions sent with PIPELINING (not locked: a statistic)
 
     @property
     def server(self) -> str:
@@ -156,8 +157,12 @@ class SMTPTransport:
             if not _SAFE_ADDRESS.fullmatch(address):
                 raise PermanentDeliveryError(who, f"{address!r} cannot be sent over SMTP (spaces, <>, control or "
                                                   "non-ASCII characters); correct the address")
+        mail = b"MAIL FROM:<%s>" % sender.encode("ascii")
+        if len(recipients) == 1 and conn.does_esmtp and conn.has_extn("pipelining"):
+            self.pipelined += 1
+            return self._pipelined(conn, message, mail, sender, recipients[0])
         try:
-            code, reply = _command(conn, b"MAIL FROM:<%s>" % sender.encode("ascii"))
+            code, reply = _command(conn, mail)
         except (smtplib.SMTPServerDisconnected, ConnectionError) as e:
             raise _Stale() from e
         except (OSError, smtplib.SMTPException) as e:
@@ -197,6 +202,47 @@ class SMTPTransport:
         if refused:
             answer += "; refused: " + ", ".join(f"{r} ({c} {t})" for r, (c, t) in refused.items())
         return answer
+
+    def _pipelined(self, conn: smtplib.SMTP, message: bytes, mail: bytes, sender: str, rcpt: str) -> str:
+        """MAIL, RCPT and DATA in one write (RFC 2920), then their three replies: two round
+        trips fewer per message. The errors mean what they mean in ``_transaction``."""
+        try:
+            conn.send(b"%s\r\nRCPT TO:<%s>\r\nDATA\r\n" % (mail, rcpt.encode("ascii")))
+            mail_code, mail_reply = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as e:
+            raise _Stale() from e  # nothing of the message went out
+        except (OSError, smtplib.SMTPException) as e:
+            raise TemporaryDeliveryError(rcpt, f"connection failed: {e}") from e
+        if mail_code >= 500:
+            raise ServerRefusedError(self.server, f"the sender {sender} was refused: {mail_code} {_text(mail_reply)} "
+                                                  "(check brand.sender_email)")
+        if mail_code >= 400:
+            raise TemporaryDeliveryError(rcpt, f"MAIL FROM: {mail_code} {_text(mail_reply)}")
+        try:
+            rcpt_code, rcpt_reply = conn.getreply()
+            data_code, data_reply = conn.getreply()
+            if rcpt_code not in (250, 251):
+                if data_code == 354:  # a server that takes DATA with no recipient: end it empty
+                    conn.send(b".\r\n")
+                    conn.getreply()
+                conn.rset()
+                if rcpt_code >= 500:
+                    raise RecipientRefusedError(rcpt, f"{rcpt_code} {_text(rcpt_reply)}")
+                raise TemporaryDeliveryError(rcpt, f"RCPT TO: {rcpt_code} {_text(rcpt_reply)}")
+            if data_code != 354:
+                conn.rset()
+                if data_code >= 500:
+                    raise PermanentDeliveryError(rcpt, f"DATA: {data_code} {_text(data_reply)}")
+                raise TemporaryDeliveryError(rcpt, f"DATA: {data_code} {_text(data_reply)}")
+            conn.send(_dot_stuffed(message))
+            code, reply = conn.getreply()
+        except (OSError, smtplib.SMTPException) as e:
+            raise TemporaryDeliveryError(rcpt, f"connection lost during the message: {e}") from e
+        if code >= 500:
+            raise ContentRefusedError(rcpt, code, _text(reply))
+        if code >= 400:
+            raise TemporaryDeliveryError(rcpt, f"message deferred: {code} {_text(reply)}")
+        return f"{code} {_text(reply)}"
 
     def _drop(self, conn: smtplib.SMTP) -> None:
         with self._lock:

@@ -6,6 +6,8 @@ also come from one of our pages (Origin/Referer, ``security.OriginCheck``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -66,7 +68,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
     # --- subscribe ------------------------------------------------------------------------
 
     def subscribe_page(request: Request, lang: str, status: int = 200, errors: dict[str, str] | None = None,
-                       values: dict[str, object] | None = None) -> Response:
+                       values: Mapping[str, object] | None = None) -> Response:
         return pages.render(request, "subscribe.html", lang, status=status,
                             newsletters=config.newsletters, errors=errors or {}, values=values or {},
                             consent=consent_text(settings.consent_version, lang, config.brand),

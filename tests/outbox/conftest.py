@@ -106,6 +106,26 @@ class FaultyHandler(SinkHandler):
         return await super().handle_DATA(server, session, envelope)
 
 
+@dataclass
+class PipeliningFaultyHandler(FaultyHandler):
+    """The flaky server, advertising PIPELINING (RFC 2920) so the client sends MAIL, RCPT and
+    DATA in one write; also answers 451 at RCPT for the addresses in ``defer``."""
+
+    defer: frozenset[str] = frozenset()
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if address in self.defer:
+            with self.lock:
+                self.attempts[address] += 1
+            return "451 4.7.1 greylisted, try again"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
 class SMTPServer:
     def __init__(self, handler: SinkHandler, **kwargs: Any) -> None:
         self.handler = handler

@@ -29,6 +29,7 @@ from newsletter.outbox.policy import (
     decide,
     refusal_key,
 )
+from newsletter.outbox.queue import queue_rows
 from newsletter.outbox.run import queue_issue
 from tests.outbox.conftest import add_subscribers, fill_outbox
 
@@ -103,6 +104,30 @@ def test_queueing_twice_adds_nothing(db: Database) -> None:
     fill_outbox(db, people + add_subscribers(db, 2, domain="nye.dk"))
     with db.connect() as conn:
         assert sum(c.count for c in q.counts(conn)) == 5
+
+
+def test_second_queue_reports_when_the_rows_really_go_out(db: Database) -> None:
+    issue = QueuedIssue(1, "ugebrev", "Uge 48", "", "<p>x</p>", "x\n")
+    first_at = NOW + timedelta(days=2)
+    queue_rows(db, issue, [], first_at, NOW)
+    again = queue_rows(db, issue, [], NOW + timedelta(days=5), NOW)
+    assert again.already_queued and again.send_after == first_at
+
+
+@pytest.mark.parametrize("text", [
+    "Afmeld: %%unsubscribe_url%%\nSkift: %%preferences_url%%\nSe mere\n",
+    "%%name%%\n\n%%email%%\nslut",
+])
+def test_line_breaks_after_placeholders_survive(text: str) -> None:
+    issue = QueuedIssue(1, "ugebrev", "Uge 48", "", "<p>x</p>", text)
+    template = MessageTemplate.build(issue, Identity("DPC", "nyhedsbrev@example.dk"))
+    person = PersonalValues("a@x.dk", "Åse Øbro", "<1@x>", "https://x.dk/u/tok", "https://x.dk/p/pref")
+    msg = message_from_bytes(template.render(person, NOW), policy=policy.default)
+    expected = (text.replace("%%unsubscribe_url%%", person.unsubscribe_url)
+                .replace("%%preferences_url%%", person.preferences_url)
+                .replace("%%name%%", person.name).replace("%%email%%", person.email))
+    body = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.rstrip("\n") == expected.rstrip("\n")
 
 
 @pytest.mark.parametrize(("reply", "bounce"), [

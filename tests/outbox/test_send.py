@@ -26,6 +26,7 @@ from newsletter.transports import open_transport
 from newsletter.transports.smtp import SMTPTransport
 from tests.outbox.conftest import (
     FaultyHandler,
+    PipeliningFaultyHandler,
     SinkHandler,
     SMTPServer,
     add_subscribers,
@@ -81,8 +82,10 @@ def test_every_subscriber_gets_one_complete_message(db: Database, smtp_sink: SMT
     text = msg.get_body(("plain",))
     html = msg.get_body(("html",))
     assert text["Content-Transfer-Encoding"] == html["Content-Transfer-Encoding"] == "quoted-printable"
-    text_body, html_body = text.get_content(), html.get_content()
-    assert f"Afmeld: {unsubscribe}" in text_body
+    text_body, html_body = text.get_content().replace("\r\n", "\n"), html.get_content()
+    # Each personal link on its own line: a reader clicking it in the text part gets the URL only.
+    preferences = f"https://nyhedsbrev.example.dk/p/pref{people[3][0]}"
+    assert f"\nAfmeld: {unsubscribe}\nIndstillinger: {preferences}\n" in text_body
     assert ".En linje der starter med punktum" in text_body  # dot-stuffing undone by the server
     assert f'href="{unsubscribe.replace("&", "&amp;")}"' in html_body
     assert f"Kære Person Æblebø {people[3][0]}" in html_body
@@ -114,6 +117,7 @@ def test_dkim_signature_verifies(db: Database, smtp_sink: SMTPServer, tmp_path: 
         assert delivery.data.startswith(b"DKIM-Signature:")
         signed = re.search(rb"h=([^;]+);", delivery.data.replace(b"\r\n ", b"")).group(1)  # type: ignore[union-attr]
         assert b"list-unsubscribe-post" in signed and b"list-unsubscribe" in signed
+        assert b"c=relaxed/relaxed;" in delivery.data.replace(b"\r\n ", b" ")  # as README says
         assert dkim.verify(delivery.data, dnsfunc=dns)
         tampered = delivery.data.replace(b"Afmeld", b"Afmelt", 1)
         assert not dkim.verify(tampered, dnsfunc=dns)
@@ -146,6 +150,36 @@ def test_flaky_server_every_subscriber_ends_delivered_once_or_failed(db: Databas
     with db.connect() as conn:
         bounced_sid = next(sid for sid, email in people if email in rejected)
         assert subs.subscriptions_of(conn, bounced_sid)[0].status == "bounced"
+
+
+def test_pipelining_server_every_subscriber_ends_delivered_once_or_failed(db: Database) -> None:
+    people = add_subscribers(db, 60)
+    rejected = {email for _, email in people[::13]}
+    deferred = {email for _, email in people[5::19]} - rejected
+    handler = PipeliningFaultyHandler(seed=48, reject=frozenset(rejected), defer=frozenset(deferred), fault_rate=0.4)
+    fill_outbox(db, people)
+    with SMTPServer(handler) as server:
+        w = worker(db, server.url, workers=3, max_attempts=3)
+        report = w.run()
+        assert isinstance(w.transport, SMTPTransport)
+        assert w.transport.pipelined >= len(people)
+        w.transport.close()
+
+    final = statuses(db)
+    delivered = handler.counts()
+    assert max(delivered.values()) == 1, "nobody gets a message twice"
+    for _, email in people:
+        if email in rejected:
+            assert final[email] == "bounced" and email not in delivered
+        elif email in deferred:
+            assert final[email] == "failed" and handler.attempts[email] == 3 and email not in delivered
+        elif final[email] == "sent":
+            assert delivered[email] == 1
+        else:
+            assert final[email] == "failed" and email not in delivered
+    assert report.sent == len(delivered) > 30
+    message = message_from_bytes(handler.deliveries[0].data, policy=policy.default)
+    assert message.get_body(("plain",)).get_content().startswith("Kære Person Æblebø")
 
 
 def test_unsubscribed_before_send_is_skipped(db: Database, smtp_sink: SMTPServer) -> None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import lxml.etree
 
 from newsletter.collect.dates import parse_date
-from newsletter.collect.markup import XML_PARSER_OPTIONS, resolve
+from newsletter.collect.markup import resolve, xml_parser
 from newsletter.config import Selectors
 from newsletter.errors import ParseError
 from newsletter.models import Entry, Parsed
@@ -78,7 +78,7 @@ def _root(body: bytes, url: str) -> lxml.etree._Element:
     body = _gunzip(body, url)
     if not body.strip():
         raise ParseError(url, "the response was empty; check the URL in a browser")
-    parser = lxml.etree.XMLParser(**XML_PARSER_OPTIONS)
+    parser = xml_parser()
     try:
         root = lxml.etree.fromstring(body, parser=parser)
     except lxml.etree.XMLSyntaxError as e:
