@@ -125,7 +125,7 @@ def test_weekly_jobs_draft_for_reviewers_and_send_when_due(make_config, http_ser
     run_collect(str(config.path))
     [issue_id] = run_draft(str(config.path))
     [notice] = _messages(outbox)
-    assert _to(notice) == "redaktion@example.dk" and notice["Subject"].startswith("[TEST]")
+    assert str(notice["To"]) == "redaktion@example.dk" and notice["Subject"].startswith("[TEST]")
     assert review.get(db, issue_id)[0].status == "draft"  # telling reviewers approves nothing
     assert run_draft(str(config.path)) == [issue_id]  # refreshing the same week's draft
 

@@ -173,7 +173,7 @@ def test_send(db: Database, config: Config, issue_id: int, to: list[str],
     replies = []
     try:
         for address in to:
-            person = PersonalValues(address, examples["name"], message_id(_domain(config)),
+            person = PersonalValues(address, "", message_id(_domain(config)),
                                     examples["unsubscribe_url"], examples["preferences_url"])
             replies.append(transport.send(template.render(person, utcnow()), identity.from_email, [address]))
     finally:
