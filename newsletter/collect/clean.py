@@ -11,8 +11,14 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import string
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from itertools import chain
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import nh3
@@ -53,6 +59,15 @@ _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
 _BLOCK_END = re.compile(r"</?(?:p|br|li|ul|ol|blockquote|div|h[1-6]|tr|td|th|table|section|article|header|footer)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
+# In nh3's output a literal "<" only ever opens a tag: text escapes "<" and ">", attribute
+# values are always double-quoted with '"' escaped (a ">" inside them is skipped even if a
+# future nh3 stops escaping it), comments are stripped, and the only elements left are
+# SUMMARY_TAGS, of which only <a> has attributes. tests/collect/test_clean_fast.py checks it.
+_SAFE_BLOCK = re.compile(r"</?(?:p|br|ul|ol|li|blockquote)>")
+_SAFE_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
+# a URL starting with one of these cannot start with javascript:/data:/vbscript: after
+# unescaping (which changes nothing before the first "&") and dropping noise characters
+_SAFE_URL_START = frozenset(string.ascii_letters + string.digits + "/?#.") - set("jdvJDV")
 
 
 class Rejected(NewsletterError):
@@ -63,9 +78,22 @@ class Rejected(NewsletterError):
         super().__init__(reason)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_TEXT_FIELDS = ("guid", "url", "title", "summary_html", "content_html", "image_url", "image_alt", "author")
+
+
+def _without_surrogates(entry: Entry) -> Entry:
+    """Lone surrogates (an escaped JSON feed can carry "\\ud800") cannot be encoded as UTF-8:
+    the sanitiser and the database would fail on them, taking the whole source down."""
+    changes: dict[str, Any] = {name: _SURROGATE.sub("\ufffd", value) for name in _TEXT_FIELDS
+                               if isinstance(value := getattr(entry, name), str) and _SURROGATE.search(value)}
+    return replace(entry, **changes) if changes else entry
+
+
 def clean_entry(entry: Entry, base_url: str, now: datetime, summary_chars: int = 300) -> CleanItem:
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
+    entry = _without_surrogates(entry)
     url = _item_url(entry, base_url)
     summary_html, summary_text = clean_summary(entry.summary_html or entry.content_html, base_url, summary_chars)
     title = clean_title(entry.title) or derive_title(summary_text)
@@ -117,6 +145,8 @@ def _label(entry: Entry) -> str:
 
 
 def is_script_url(url: str) -> bool:
+    if url[:1] in _SAFE_URL_START:
+        return False
     squashed = _URL_NOISE.sub("", html.unescape(url)).lower()
     return squashed.startswith(("javascript:", "data:", "vbscript:"))
 
@@ -125,14 +155,34 @@ def safe_http_url(href: str | None, base_url: str | None) -> str | None:
     """href made absolute against base_url if it is (or becomes) an http(s) URL, else None."""
     if not href:
         return None
+    if len(href) > _CACHED_URL_CHARS:  # hostile giants stay out of the cache (bounded memory)
+        return _safe_http_url.__wrapped__(href, base_url)
+    return _safe_http_url(href, base_url)
+
+
+_CACHED_URL_CHARS = 2000
+
+
+# pure, and a feed repeats the same relative links and images in every item
+@lru_cache(maxsize=2048)
+def _safe_http_url(href: str, base_url: str | None) -> str | None:
     href = html.unescape(href).strip()
     if not href or is_script_url(href):
         return None
     # stray tabs and newlines inside a URL are dropped by browsers; do the same
     href = re.sub(r"[\t\r\n]", "", href).replace(" ", "%20")
     try:
-        absolute = urljoin(base_url, href) if base_url else href
-        parts = urlsplit(absolute)
+        parts = urlsplit(href)
+        if parts.netloc and parts.scheme in ("http", "https"):
+            # already absolute: what urljoin would return, without parsing the base again
+            if base_url and parts.scheme == _scheme(base_url):
+                absolute = urlunsplit(parts)
+                parts = urlsplit(absolute)
+            else:
+                absolute = href
+        else:
+            absolute = urljoin(base_url, href) if base_url else href
+            parts = urlsplit(absolute)
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
@@ -140,13 +190,17 @@ def safe_http_url(href: str | None, base_url: str | None) -> str | None:
     return absolute
 
 
+@lru_cache(maxsize=256)
+def _scheme(base_url: str) -> str:
+    return urlsplit(base_url).scheme
+
+
 def lead_image(entry: Entry, base_url: str) -> tuple[str | None, str | None]:
     """The entry's image, else the first <img> in its content or summary; http(s) only."""
-    candidates: list[tuple[str | None, str | None]] = [(entry.image_url, entry.image_alt)]
-    for fragment in (entry.content_html, entry.summary_html):
-        if fragment:
-            candidates.extend(images(fragment))
-    for src, alt in candidates:
+    candidates: Iterable[tuple[str | None, str | None]] = chain(
+        [(entry.image_url, entry.image_alt)],
+        *(images(fragment) for fragment in (entry.content_html, entry.summary_html) if fragment))
+    for src, alt in candidates:  # lazily: the entry's own image usually settles it
         url = safe_http_url(src, base_url)
         if url:
             return url, (_plain_line(alt or "", TITLE_CHARS) or None)
@@ -200,8 +254,11 @@ def clean_summary(raw_html: str | None, base_url: str, summary_chars: int = 300)
     cut text in one paragraph, so no half-open tags or half an article reach the email."""
     if not raw_html or not raw_html.strip():
         return "", ""
-    safe = sanitize_html(raw_html, base_url)
-    full_text = html_to_text(safe)
+    if "<" in raw_html or "&" in raw_html:
+        safe = sanitize_html(raw_html, base_url)
+        full_text = sanitized_html_to_text(safe)
+    else:
+        safe, full_text = _plain_summary(raw_html)
     if not full_text:
         return "", ""
     text = truncate(full_text, summary_chars)
@@ -236,6 +293,21 @@ def sanitize_html(raw_html: str, base_url: str) -> str:
         strip_comments=True,
     )
     return cleaned.strip()
+
+
+def _plain_summary(raw: str) -> tuple[str, str]:
+    """(safe HTML, text) of a summary without "<" or "&": exactly what sanitize_html and
+    html_to_text make of it (no markup to parse), without running nh3 twice."""
+    raw = _CONTROL.sub("", raw)
+    raw.encode("utf-8")  # a lone surrogate fails here as it would inside nh3
+    safe = raw.replace("\r\n", "\n").replace("\r", "\n").replace(">", "&gt;").replace("\u00a0", "&nbsp;")
+    return safe.strip(), _fold(raw)
+
+
+def sanitized_html_to_text(safe: str) -> str:
+    """html_to_text for the output of sanitize_html only: there every "<" opens an allowed tag
+    (see _SAFE_TAG), nothing hidden is left, so removing the tags is enough."""
+    return _fold(html.unescape(_SAFE_TAG.sub("", _SAFE_BLOCK.sub(" ", safe))))
 
 
 def html_to_text(fragment: str) -> str:

@@ -1,7 +1,7 @@
 """Fetching: bytes from a source URL, politely and within limits.
 
-One ``Fetcher`` per collect run shares an httpx connection pool and bounds concurrency
-overall and per host. Each fetch has connect/read timeouts and a total deadline, a size cap
+One ``Fetcher`` per collect run keeps an httpx connection pool per server and bounds
+concurrency overall and per host. Each fetch has connect/read timeouts and a total deadline, a size cap
 that holds on the wire and after decompression (a gzip bomb stops at the cap, never in
 memory), at most ``max_redirects`` redirects, and conditional GET. Everything that goes
 wrong becomes a ``FetchError`` whose message says what the user should check.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import ssl
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -121,22 +122,43 @@ class Fetcher:
         self.cfg = cfg
         self._overall = asyncio.Semaphore(cfg.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(cfg.read_timeout, connect=cfg.connect_timeout, pool=None),
+        self._transport = transport
+        # One connection pool per server, at most per_host connections each: httpcore's pool
+        # scans all its connections for every waiting request whenever a response closes,
+        # which with one shared pool of 200 connections cost more CPU than cleaning 10,000 items.
+        # An injected transport (tests) is the whole network: one client for every host.
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._tls: ssl.SSLContext | None = None
+
+    def _new_client(self, connections: int) -> httpx.AsyncClient:
+        if self._tls is None:  # loading the CA bundle takes ~15 ms: once per run, not per server
+            self._tls = httpx.create_ssl_context(trust_env=False)
+        return httpx.AsyncClient(
+            verify=self._tls,
+            timeout=httpx.Timeout(self.cfg.read_timeout, connect=self.cfg.connect_timeout, pool=None),
             follow_redirects=False,
-            headers={"User-Agent": user_agent(cfg.contact_url), "Accept": ACCEPT,
+            headers={"User-Agent": user_agent(self.cfg.contact_url), "Accept": ACCEPT,
                      "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=cfg.concurrency,
-                                max_keepalive_connections=cfg.concurrency),
-            transport=transport,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            transport=self._transport,
             trust_env=False,
         )
+
+    def _client(self, url: str) -> httpx.AsyncClient:
+        parts = urlsplit(url)
+        key = "" if self._transport is not None else f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        if key not in self._clients:
+            connections = self.cfg.concurrency if self._transport is not None else self.cfg.per_host
+            self._clients[key] = self._new_client(connections)
+        return self._clients[key]
 
     async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
     def _host_limit(self, url: str) -> asyncio.Semaphore:
         host = urlsplit(url).netloc.lower()
@@ -173,9 +195,10 @@ class Fetcher:
             # the per-host slot is taken for each hop's own server: a source that redirects to
             # another host counts against that host, not the one named in feeds.yaml
             async with self._host_limit(current):
-                request = self.client.build_request("GET", current, headers=headers)
+                client = self._client(current)
+                request = client.build_request("GET", current, headers=headers)
                 try:
-                    response = await self.client.send(request, stream=True)
+                    response = await client.send(request, stream=True)
                 except httpx.HTTPError as e:
                     raise network_error(key, current, e, self.cfg) from e
                 try:

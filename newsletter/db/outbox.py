@@ -96,31 +96,43 @@ def _count(conn: Connection, issue_id: int) -> int:
 
 
 def claim(conn: Connection, owner: str, limit: int, now: datetime, lease_until: datetime) -> list[OutboxItem]:
-    """Lease up to ``limit`` due rows to ``owner``. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets
-    several processes claim side by side; on SQLite the write lock serialises claims, and the
-    status guard in the UPDATE keeps a row from being leased twice either way."""
+    """Lease up to ``limit`` due rows to ``owner``, oldest first; returned in id order.
+
+    SQLite (>= 3.35): one ``UPDATE ... WHERE id IN (due rows) RETURNING ...``; PostgreSQL: the
+    due ids ``FOR UPDATE SKIP LOCKED`` (several processes claim side by side), then the UPDATE
+    ... RETURNING. The select-update-select this replaced read the claimed rows twice. On
+    SQLite the write lock serialises claims, and the status guard in the UPDATE keeps a row
+    from being leased twice either way."""
     due = (
         select(outbox.c.id)
         .where(outbox.c.status == PENDING, outbox.c.send_after <= now)
         .order_by(outbox.c.send_after, outbox.c.id)
         .limit(limit)
     )
+    lease = update(outbox).values(status=LEASED, lease_owner=owner, lease_until=lease_until, updated_at=now)
     if conn.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(conn.scalars(due))
-    if not ids:
-        return []
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_(ids), outbox.c.status == PENDING)
-        .values(status=LEASED, lease_owner=owner, lease_until=lease_until, updated_at=now)
-    )
-    rows = conn.execute(
-        select(*_ITEM_COLUMNS)
-        .where(outbox.c.id.in_(ids), outbox.c.status == LEASED, outbox.c.lease_owner == owner)
-        .order_by(outbox.c.id)
-    )
-    return [OutboxItem(*row) for row in rows]
+        # Not as a subquery of the UPDATE: PostgreSQL may re-run a SKIP LOCKED subquery, and each
+        # run skips the rows the last one locked, so far more than ``limit`` rows got leased.
+        ids = list(conn.scalars(due.with_for_update(skip_locked=True)))
+        if not ids:
+            return []
+        rows = conn.execute(lease.where(outbox.c.id.in_(ids), outbox.c.status == PENDING)
+                            .returning(*_ITEM_COLUMNS)).all()
+    elif conn.dialect.update_returning:
+        rows = conn.execute(lease.where(outbox.c.id.in_(due.scalar_subquery()), outbox.c.status == PENDING)
+                            .returning(*_ITEM_COLUMNS)).all()
+    else:  # an SQLite older than 3.35
+        ids = list(conn.scalars(due))
+        if not ids:
+            return []
+        conn.execute(lease.where(outbox.c.id.in_(ids), outbox.c.status == PENDING))
+        rows = conn.execute(select(*_ITEM_COLUMNS).where(
+            outbox.c.id.in_(ids), outbox.c.status == LEASED, outbox.c.lease_owner == owner)).all()
+    return sorted((OutboxItem(*row) for row in rows), key=_by_id)
+
+
+def _by_id(item: OutboxItem) -> int:
+    return item.id
 
 
 def skip(conn: Connection, owner: str, row_ids: Iterable[int], now: datetime, reason: str) -> None:
@@ -196,26 +208,31 @@ def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime
     """Record ``changes`` in this transaction. Returns the ids of 'sending' changes that did
     not take (the lease was lost): those rows must not be sent."""
     lost: set[int] = set()
-    sent = []
+    sent: list[dict[str, Any]] = []
+    base = {"b_owner": owner, "b_now": now}
     for change in changes:
-        base = {"b_id": change.row_id, "b_owner": owner, "b_now": now}
         if change.kind == "sending":
-            if _driver(conn, _TO_SENDING).execute(conn, [{**base, "b_lease": lease_until}]) != 1:
+            to_sending = _driver(conn, _TO_SENDING)
+            shared = to_sending.shared({**base, "b_lease": lease_until})
+            if to_sending.execute(conn, shared, [{"b_id": change.row_id}]) != 1:
                 lost.add(change.row_id)
         elif change.kind == "sent":
-            sent.append({**base, "b_response": change.response[:500]})
+            sent.append({"b_id": change.row_id, "b_response": change.response[:500]})
         elif change.kind == "retry":
-            conn.execute(_TO_RETRY, {**base, "b_error": change.error[:2000], "b_after": change.send_after or now})
+            conn.execute(_TO_RETRY, {**base, "b_id": change.row_id, "b_error": change.error[:2000],
+                                     "b_after": change.send_after or now})
         elif change.kind in (FAILED, BOUNCED):
-            conn.execute(_TO_FINAL, {**base, "b_status": change.kind, "b_error": change.error[:2000]})
+            conn.execute(_TO_FINAL, {**base, "b_id": change.row_id, "b_status": change.kind,
+                                     "b_error": change.error[:2000]})
         elif change.kind == "release":
-            conn.execute(_TO_RELEASED, {**base, "b_error": change.error[:2000] or None})
+            conn.execute(_TO_RELEASED, {**base, "b_id": change.row_id, "b_error": change.error[:2000] or None})
         elif change.kind == "requeue":
-            conn.execute(_FAILED_TO_PENDING, {**base, "b_error": change.error[:2000]})
+            conn.execute(_FAILED_TO_PENDING, {**base, "b_id": change.row_id, "b_error": change.error[:2000]})
         else:
             raise ValueError(f"unknown change {change.kind!r}")
     if sent:
-        _driver(conn, _TO_SENT).execute(conn, sent)
+        to_sent = _driver(conn, _TO_SENT)
+        to_sent.execute(conn, to_sent.shared(base), sent)
     return lost
 
 
@@ -236,20 +253,31 @@ class _DriverStatement:
         self.processors = {name: proc for name, bind in compiled.binds.items()
                            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
 
-    def _row(self, values: dict[str, Any]) -> Any:
+    def shared(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The statement's own values plus ``values`` (the same for every row of one call:
+        owner, now, lease), processed once instead of once per row."""
         params = {**self.defaults, **values}
-        for name, proc in self.processors.items():
-            params[name] = proc(params[name])
+        for name, value in params.items():
+            proc = self.processors.get(name)
+            if proc is not None:
+                params[name] = proc(value)
+        return params
+
+    def _row(self, shared: dict[str, Any], values: dict[str, Any]) -> Any:
+        params = {**shared}
+        for name, value in values.items():
+            proc = self.processors.get(name)
+            params[name] = value if proc is None else proc(value)
         return params if self.names is None else tuple(params[n] for n in self.names)
 
-    def execute(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
-        """Run for each row; returns the rows changed."""
+    def execute(self, conn: Connection, shared: dict[str, Any], rows: list[dict[str, Any]]) -> int:
+        """Run for each row (``shared`` from ``shared()``); returns the rows changed."""
         cursor = conn.connection.cursor()
         try:
             if len(rows) == 1:
-                cursor.execute(self.sql, self._row(rows[0]))
+                cursor.execute(self.sql, self._row(shared, rows[0]))
             else:
-                cursor.executemany(self.sql, [self._row(r) for r in rows])
+                cursor.executemany(self.sql, [self._row(shared, r) for r in rows])
             return int(cursor.rowcount)
         finally:
             cursor.close()

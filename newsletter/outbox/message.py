@@ -120,8 +120,17 @@ def _body_pieces(body: str) -> list[bytes | str]:
     return pieces
 
 
+# Quoted-printable leaves these as they are (printable ASCII but "=", spaces only inside), so a
+# short value made of them (most addresses and URLs without a query) is its own encoding.
+_QP_VERBATIM = re.compile(r"[!-<>-~](?:[ !-<>-~]*[!-<>-~])?")
+
+
 def _value(text: str) -> bytes:
-    return _close_line(_qp(text)) if text else b""
+    if not text:
+        return b""
+    if len(text) <= 75 and text != "." and _QP_VERBATIM.fullmatch(text):
+        return text.encode("ascii") + _SOFT
+    return _close_line(_qp(text))
 
 
 def _one_line(value: str) -> str:
@@ -142,6 +151,9 @@ class MessageTemplate:
         self.identity = identity
         self.web_url = web_url
         self._mailto = list_unsubscribe_mailto
+        self._web_text = _value(web_url)
+        self._web_html = _value(html.escape(web_url, quote=True))
+        self._last_date: tuple[datetime | None, str] = (None, "")
         self._signer: Callable[[bytes], bytes] | None = _dkim_signer(identity.dkim) if identity.dkim else None
 
     @classmethod
@@ -177,45 +189,44 @@ class MessageTemplate:
             "preferences_url": person.preferences_url,
             "name": _one_line(person.name),
             "email": person.email,
-            "web_url": self.web_url,
         }
         out = [self._headers(person, now), self._head]
-        out += self._fill(self._text, text_values, escape=False)
+        out += _fill(self._text, self._encoded(text_values, escape=False))
         out.append(self._middle)
-        out += self._fill(self._html, text_values, escape=True)
+        out += _fill(self._html, self._encoded(text_values, escape=True))
         out.append(self._tail)
         message = b"".join(out)
         if self._signer is not None:
             message = self._signer(message) + message
         return message
 
+    def _encoded(self, values: dict[str, str], escape: bool) -> dict[str, bytes]:
+        """Each placeholder's encoded value; web_url is the same for everyone, encoded once."""
+        encoded = {name: _value(html.escape(raw, quote=True) if escape else raw) for name, raw in values.items()}
+        encoded["web_url"] = self._web_html if escape else self._web_text
+        return encoded
+
     def _headers(self, person: PersonalValues, now: datetime) -> bytes:
         # A header is ASCII: percent-encode anything else a URL might carry (RFC 3986).
         unsubscribe = f"<{quote(_one_line(person.unsubscribe_url), safe=_URL_SAFE)}>"
         if self._mailto:
             unsubscribe += f",\r\n <{self._mailto}>"
-        lines = [
-            f"To: {_address(person.name, person.email)}",
-            f"Date: {format_datetime(now)}",
-            f"Message-ID: {person.message_id}",
-            f"List-Unsubscribe: {unsubscribe}",
-        ]
-        return ("\r\n".join(lines) + "\r\n").encode("ascii")
+        return (f"To: {_address(person.name, person.email)}\r\n"
+                f"Date: {self._date(now)}\r\n"
+                f"Message-ID: {person.message_id}\r\n"
+                f"List-Unsubscribe: {unsubscribe}\r\n").encode("ascii")
 
-    @staticmethod
-    def _fill(pieces: list[bytes | str], values: Mapping[str, str], escape: bool) -> list[bytes]:
-        encoded: dict[str, bytes] = {}
-        out: list[bytes] = []
-        for piece in pieces:
-            if isinstance(piece, bytes):
-                out.append(piece)
-                continue
-            value = encoded.get(piece)
-            if value is None:
-                raw = values.get(piece, "")
-                value = encoded[piece] = _value(html.escape(raw, quote=True) if escape else raw)
-            out.append(value)
-        return out
+    def _date(self, now: datetime) -> str:
+        """RFC 5322 date, formatted once per second (one tuple swap: safe across threads)."""
+        second = now.replace(microsecond=0)
+        cached = self._last_date
+        if cached[0] != second:
+            cached = self._last_date = (second, format_datetime(second))
+        return cached[1]
+
+
+def _fill(pieces: list[bytes | str], encoded: Mapping[str, bytes]) -> list[bytes]:
+    return [piece if isinstance(piece, bytes) else encoded.get(piece, b"") for piece in pieces]
 
 
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"

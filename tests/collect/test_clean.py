@@ -263,3 +263,13 @@ def test_content_hash_ignores_case_and_whitespace_but_not_words():
 ])
 def test_truncate(text: str, limit: int, expected: str):
     assert truncate(text, limit) == expected
+
+
+def test_lone_surrogates_become_replacement_characters():
+    # json.loads('"\\ud800"') gives a lone surrogate; UTF-8 cannot encode it.
+    entry = Entry(guid="x", url="https://example.dk/a", title="Robot \ud800 dag",
+                  summary_html="<p>Tekst \udfff her</p>")
+    item = clean_entry(entry, "https://example.dk/", datetime(2026, 11, 25, tzinfo=UTC))
+    assert item.title == "Robot \ufffd dag"
+    assert "\ufffd" in item.summary_text
+    item.summary_html.encode("utf-8")
