@@ -41,7 +41,8 @@ def sync_sources(conn: Connection, configured: Sequence[Source], now: datetime) 
     ETag, Last-Modified, Retry-After, the gone flag and the failure count.
     """
     stored = {row.key: row for row in conn.execute(
-        select(sources.c.id, sources.c.key, sources.c.url, sources.c.kind))}
+        select(sources.c.id, sources.c.key, sources.c.url, sources.c.kind, sources.c.partner_key,
+               sources.c.section, sources.c.enabled, sources.c.in_config))}
     for source in configured:
         values = {
             "partner_key": source.partner_key,
@@ -57,6 +58,8 @@ def sync_sources(conn: Connection, configured: Sequence[Source], now: datetime) 
                 key=source.key, created_at=now, consecutive_failures=0, gone=False,
                 new_items_last_run=0, **values))
             continue
+        if all(getattr(row, name) == value for name, value in values.items()):
+            continue  # unchanged: most runs, and no write is cheaper than an identical one
         if row.url != source.url or row.kind != source.kind:
             values |= {"etag": None, "last_modified": None, "retry_after": None, "gone": False,
                        "consecutive_failures": 0, "last_error": None, "last_warnings": None}
