@@ -93,6 +93,8 @@ def send_cmd(app: App, workers: int | None, rate: float | None, wait: bool, as_j
         print_json(report)
     else:
         _print_report(report)
+        if report.due_at_start == 0:
+            _print_next_due(app)
     if report.stopped == "error":
         raise SendStopped(report.error)
 
@@ -113,6 +115,14 @@ def _send_with_progress(app: App, options: run.SendOptions, stop: threading.Even
                             detail=f"{report.retried} retried, {report.failed + report.bounced} failed")
 
         return run.send_due(app.db, app.config, options, stop=stop, on_progress=update)
+
+
+def _print_next_due(app: App) -> None:
+    upcoming = run.next_due_at(app.db)
+    if upcoming is None:
+        click.echo("Nothing is queued.")
+    else:
+        click.echo(f"Nothing was due; the next message is due {local_time(upcoming)}.")
 
 
 def _print_report(report: SendReport) -> None:

@@ -188,6 +188,12 @@ class OutboxStatus:
     errors: list[RecentError]
 
 
+def next_due_at(db: Database) -> datetime | None:
+    """When the earliest pending row is due (None: nothing is queued)."""
+    with db.connect() as conn:
+        return q.next_due(conn)
+
+
 def outbox_status(db: Database, issue_id: int | None = None, errors: int = 10) -> OutboxStatus:
     with db.connect() as conn:
         return OutboxStatus(q.counts(conn, issue_id), q.recent_errors(conn, errors, issue_id))
