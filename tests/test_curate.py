@@ -133,7 +133,8 @@ def test_remove_and_list(db, make_config):
         remove_curated(db, result.item_id, NOW)
 
 
-def test_cli_curate_commands(cli, tmp_path, http_server):
+def test_cli_curate_commands(cli, tmp_path, http_server, monkeypatch):
+    monkeypatch.delenv("USER", raising=False)
     (tmp_path / "feeds.yaml").write_text(CONFIG, encoding="utf-8")
     url = http_server.add("/nyhed", PAGE, content_type="text/html")
     added = cli("curate", "add", url, "--partner", "business-kolding", "--json")
@@ -141,6 +142,7 @@ def test_cli_curate_commands(cli, tmp_path, http_server):
     item_id = json.loads(added.output)["item_id"]
     listed = cli("curate", "list", "--json")
     assert [r["id"] for r in json.loads(listed.output)] == [item_id]
+    assert json.loads(listed.output)[0]["created_by"]  # who added it, even without $USER
     bad = cli("curate", "add", "--title", "no link")
     assert bad.exit_code == 1 and "give the item a link" in bad.output
     assert cli("curate", "remove", str(item_id)).exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from zoneinfo import ZoneInfo
 
 import click
@@ -41,6 +42,7 @@ def curate_add(app: App, url: str | None, as_json: bool, **options: object) -> N
         --starts "2026-12-03 09:00" --ends "2026-12-03 16:00" --location "Kolding" \\
         --signup-url https://industriensdag.dk/tilmelding
     """
+    options["by"] = options.get("by") or getpass.getuser()
     data = CuratedInput(url=url, **options)  # type: ignore[arg-type]
     result = add_curated(app.db, app.config, data)
     if as_json:

@@ -156,8 +156,9 @@ def _write_csv(db: Database, out: io.TextIOBase, newsletter_key: str | None) -> 
             for key, status in sorted(statuses.items()):
                 if newsletter_key and key != newsletter_key:
                     continue
-                writer.writerow([row.email, row.email_display, _safe_cell(row.name), _safe_cell(row.organisation),
-                                 row.language, key, status, row.created_at.isoformat()])
+                # The address is a cell too: the public form accepts "=cmd@x.dk" (valid atext).
+                writer.writerow([_safe_cell(row.email), _safe_cell(row.email_display), _safe_cell(row.name),
+                                 _safe_cell(row.organisation), row.language, key, status, row.created_at.isoformat()])
                 count += 1
     return count
 

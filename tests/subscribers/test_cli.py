@@ -69,6 +69,15 @@ def test_export_gdpr_export_and_forget(team, tmp_path: Path):  # type: ignore[no
     assert again.exit_code == 1 and "erased on request" in again.output
 
 
+def test_export_makes_an_address_that_looks_like_a_formula_text(team):  # type: ignore[no-untyped-def]
+    # email-validator accepts "=", "+" and "-" at the start of the local part, so a stranger can
+    # put a formula into the team's spreadsheet through the address alone.
+    assert team("subscribers", "add", "=cmd@firma.dk", "--consent-source", "messe").exit_code == 0
+    assert team("subscribers", "add", "ok@firma.dk", "--consent-source", "messe").exit_code == 0
+    rows = list(csv.reader(io.StringIO(team("subscribers", "export").output)))
+    assert sorted(row[:2] for row in rows[1:]) == [["'=cmd@firma.dk", "'=cmd@firma.dk"], ["ok@firma.dk", "ok@firma.dk"]]
+
+
 def test_serve_refuses_a_weak_key_on_https():
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         check_secret_key("changeme", "https://nyhedsbrev.example.dk", True)
