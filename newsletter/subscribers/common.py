@@ -43,3 +43,17 @@ def team_member() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
         return "unknown"
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV cell Excel will not run: one starting with = + - @ is a formula (CSV injection),
+    so it gets a leading apostrophe, which spreadsheets show as text."""
+    return "'" + value if value[:1] in FORMULA_START else value
+
+
+def from_spreadsheet(value: str) -> str:
+    """Undo ``spreadsheet_safe``, so an exported file imports back to the same values."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_START else value

@@ -24,7 +24,12 @@ from newsletter.db import subscribers as q
 from newsletter.db.types import utcnow
 from newsletter.errors import InvalidAddress, SubscriberError
 from newsletter.subscribers.addresses import Address, address_hash, normalise
-from newsletter.subscribers.common import check_newsletter, clean_language, clean_text
+from newsletter.subscribers.common import (
+    check_newsletter,
+    clean_language,
+    clean_text,
+    from_spreadsheet,
+)
 
 BATCH = 1000
 
@@ -206,7 +211,7 @@ def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
 
 
 def _parse_row(line: int, cells: list[str], columns: dict[str, int], state: _State) -> _Row | None:
-    raw = _cell(cells, columns, "email")
+    raw = from_spreadsheet(_cell(cells, columns, "email"))
     try:
         address = normalise(raw)
     except InvalidAddress as e:
@@ -217,8 +222,8 @@ def _parse_row(line: int, cells: list[str], columns: dict[str, int], state: _Sta
         state.problems.append(RowProblem(line, address.display, f"duplicate of line {first}"))
         return None
     state.seen[address.email] = line
-    return _Row(line, address, clean_text(_cell(cells, columns, "name")),
-                clean_text(_cell(cells, columns, "organisation")),
+    return _Row(line, address, clean_text(from_spreadsheet(_cell(cells, columns, "name"))),
+                clean_text(from_spreadsheet(_cell(cells, columns, "organisation"))),
                 clean_language(_cell(cells, columns, "language")))
 
 

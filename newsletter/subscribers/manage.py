@@ -22,6 +22,7 @@ from newsletter.subscribers.common import (
     clean_language,
     clean_text,
     newsletter_sections,
+    spreadsheet_safe,
 )
 
 
@@ -157,12 +158,8 @@ def _write_csv(db: Database, out: io.TextIOBase, newsletter_key: str | None) -> 
                 if newsletter_key and key != newsletter_key:
                     continue
                 # The address is a cell too: the public form accepts "=cmd@x.dk" (valid atext).
-                writer.writerow([_safe_cell(row.email), _safe_cell(row.email_display), _safe_cell(row.name),
-                                 _safe_cell(row.organisation), row.language, key, status, row.created_at.isoformat()])
+                writer.writerow([spreadsheet_safe(row.email), spreadsheet_safe(row.email_display), spreadsheet_safe(row.name),
+                                 spreadsheet_safe(row.organisation), row.language, key, status, row.created_at.isoformat()])
                 count += 1
     return count
 
-
-def _safe_cell(value: str) -> str:
-    # A cell starting with = + - @ is a formula in Excel (CSV injection); make it text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -78,6 +78,22 @@ def test_export_makes_an_address_that_looks_like_a_formula_text(team):  # type: 
     assert sorted(row[:2] for row in rows[1:]) == [["'=cmd@firma.dk", "'=cmd@firma.dk"], ["ok@firma.dk", "ok@firma.dk"]]
 
 
+def test_an_exported_file_imports_back_to_the_same_people(team, tmp_path: Path):  # type: ignore[no-untyped-def]
+    team("subscribers", "add", "=cmd@firma.dk", "--name", "=Navn", "--organisation", "-Firma",
+         "--consent-source", "messe")
+    assert team("subscribers", "export", "-o", str(tmp_path / "ud.csv")).exit_code == 0
+    assert team("subscribers", "forget", "=cmd@firma.dk", "--yes").exit_code == 0
+    # a new list under another address, from the same file shape, lands unchanged
+    text = (tmp_path / "ud.csv").read_text(encoding="utf-8-sig").replace("=cmd@firma.dk", "=ny@firma.dk")
+    (tmp_path / "ind.csv").write_text(text, encoding="utf-8")
+    result = team("subscribers", "import", str(tmp_path / "ind.csv"), "--newsletter", "ugebrev",
+                  "--consent-source", "eksport")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(team("subscribers", "show", "=ny@firma.dk", "--json").output)
+    person = shown.get("subscriber", shown)
+    assert (person["email"], person["name"], person["organisation"]) == ("=ny@firma.dk", "=Navn", "-Firma")
+
+
 def test_serve_refuses_a_weak_key_on_https():
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         check_secret_key("changeme", "https://nyhedsbrev.example.dk", True)
