@@ -293,12 +293,18 @@ class Config:
         raise ConfigError(str(self.path), "newsletters", f"no newsletter {key!r}; known: {known}")
 
 
+def source_key(partner: PartnerConfig, index: int) -> str:
+    """A source's key: its own, else the partner's key, then ``partner-2``, ``partner-3``..."""
+    own = partner.sources[index].key
+    return own or (partner.key if index == 0 else f"{partner.key}-{index + 1}")
+
+
 def _flatten_sources(data: FileConfig, base_dir: Path) -> list[Source]:
     default_section = data.default_section or data.sections[0].key
     result = []
     for partner in data.partners:
         for index, source in enumerate(partner.sources):
-            key = source.key or (partner.key if index == 0 else f"{partner.key}-{index + 1}")
+            key = source_key(partner, index)
             result.append(
                 Source(
                     key=key,
@@ -350,7 +356,7 @@ def _check_references(data: FileConfig, file: str) -> None:
             where = f"partners[{p_index}].sources[{s_index}]"
             if source.section and source.section not in section_keys:
                 raise ConfigError(file, f"{where}.section", _unknown_section(source.section, section_keys))
-            key = source.key or (partner.key if s_index == 0 else f"{partner.key}-{s_index + 1}")
+            key = source_key(partner, s_index)
             if key in source_keys:
                 raise ConfigError(file, f"{where}.key", f"source key {key!r} is already used by {source_keys[key]}")
             source_keys[key] = where

@@ -83,24 +83,20 @@ def run_collect(config_path: str) -> None:
 def run_draft(config_path: str) -> list[int]:
     """Compose this week's draft of every newsletter, render it, and send it to the reviewers
     (the real message, marked [TEST]) so they can read it and approve it."""
-    from newsletter.compose import compose, current_iso_week
-    from newsletter.db import issues as issues_db
+    from newsletter.compose import week_issue
     from newsletter.outbox.run import test_send
     from newsletter.render import render_issue
 
     drafted: list[int] = []
     with _stage(config_path, "draft") as (config, db):
-        year, week = current_iso_week()
         for newsletter in config.newsletters:
-            with db.connect() as conn:
-                existing = issues_db.find_issue(conn, newsletter.key, year, week)
-            if existing is not None and existing.status != "draft":
-                continue  # approved or on its way: the reviewers have done their part
             try:
-                issue = compose(db, config, newsletter.key, (year, week))
+                issue = week_issue(db, config, newsletter.key)
             except NewsletterError as e:  # e.g. an empty week: say so, go on with the next
                 log.warning("draft %s: %s", newsletter.key, e)
                 continue
+            if issue.status != "draft":
+                continue  # approved or on its way: the reviewers have done their part
             result = render_issue(db, config, issue.id)
             problems = [f for f in result.preflight if f.level == "error"]
             reviewers = list(config.data.schedule.reviewers)

@@ -7,6 +7,7 @@ import typing
 
 import click
 import pytest
+from click.testing import CliRunner
 from pydantic import BaseModel
 
 from newsletter.cli import main
@@ -53,14 +54,12 @@ def test_every_command_is_in_the_readme(command: str):
     assert re.search(pattern, README), f"README.md does not show `{command}`"
 
 
-def test_every_command_has_help():
-    def walk(group: click.Group):
-        for command in group.commands.values():
-            assert command.help, f"{command.name} has no help text"
-            if isinstance(command, click.Group):
-                walk(command)
-
-    walk(main)
+@pytest.mark.parametrize("command", _commands(main))
+def test_every_command_has_help(command: str):
+    result = CliRunner().invoke(main, [*command.split()[1:], "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output, result.output
+    summary = result.output.split("Options:")[0].split("\n", 1)[1].strip()
+    assert summary, f"`{command} --help` explains nothing"
 
 
 @pytest.mark.parametrize("key", _keys(FileConfig))

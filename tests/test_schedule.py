@@ -7,7 +7,6 @@ import email.policy
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -102,7 +101,7 @@ def test_only_one_scheduler_may_run(make_config, tmp_path):
         assert "another scheduler process is already running" in proc.stderr
     finally:
         lock.release()
-    again = SingleInstanceLock(replace(config))
+    again = SingleInstanceLock(config)
     assert again.acquire()
     again.release()
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from importlib import import_module
 
-import click
-
 from newsletter.cli.app import main
 
 # Areas register their commands on import; the order is the order of the pipeline.
@@ -26,5 +24,3 @@ def run() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     run()
-
-_ = click

@@ -57,7 +57,8 @@ class ErrorHandlingGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NewsletterError as e:
-            if ctx.find_object(App) and ctx.find_object(App).verbose:  # type: ignore[union-attr]
+            app = ctx.find_object(App)
+            if app is not None and app.verbose:
                 raise
             click.echo(f"Error: {e}", err=True)
             ctx.exit(1)

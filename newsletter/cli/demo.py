@@ -21,13 +21,12 @@ import click
 from newsletter import review
 from newsletter.cli.app import App, json_option, main, pass_app, print_json, print_table
 from newsletter.collect import collect
-from newsletter.compose import compose
+from newsletter.compose import week_issue
 from newsletter.config import Config, load_config, load_settings
 from newsletter.curate import CuratedInput, add_curated
 from newsletter.db import Database, open_db
 from newsletter.db.types import utcnow
 from newsletter.errors import Suppressed
-from newsletter.models import Issue
 from newsletter.outbox.run import SendOptions, outbox_status, queue_issue, send_due
 from newsletter.render import render_issue, write_outputs
 from newsletter.subscribers import manage
@@ -114,7 +113,7 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
         report.collected, report.sources = collected.new_items, len(collected.sources)
         report.failed_sources = collected.failed
         add_sample_event(db, config, now)
-        issue = _draft(db, config, now)
+        issue = week_issue(db, config, config.newsletters[0].key, now)
         report.issue_id, report.issue_label = issue.id, issue.label
         if issue.status == "draft":
             result = render_issue(db, config, issue.id)
@@ -135,19 +134,6 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
     finally:
         db.dispose()
     return report
-
-
-def _draft(db: Database, config: Config, now: datetime) -> Issue:
-    """This week's issue: a fresh draft, or the one an earlier demo run already sent."""
-    from newsletter.compose import current_iso_week
-    from newsletter.db import issues as issues_db
-
-    year, week = current_iso_week(now)
-    with db.connect() as conn:
-        existing = issues_db.find_issue(conn, config.newsletters[0].key, year, week)
-    if existing is not None and existing.status != "draft":
-        return existing
-    return compose(db, config, config.newsletters[0].key, (year, week), now=now)
 
 
 def _as_json(report: DemoReport) -> dict[str, Any]:

@@ -136,3 +136,16 @@ def compose(db: Database, config: Config, newsletter_key: str | None = None,
         issue = q.get_issue(conn, issue_id)
     assert issue is not None
     return issue
+
+
+def week_issue(db: Database, config: Config, newsletter_key: str | None = None,
+               now: datetime | None = None) -> Issue:
+    """This week's issue: composed (or refreshed) while it is a draft; once approved, queued
+    or sent it is returned as it is, so a repeated call never disturbs what a person decided."""
+    newsletter = config.newsletter(newsletter_key)
+    year, week = current_iso_week(now)
+    with db.connect() as conn:
+        existing = q.find_issue(conn, newsletter.key, year, week)
+    if existing is not None and existing.status != "draft":
+        return existing
+    return compose(db, config, newsletter.key, (year, week), now=now)

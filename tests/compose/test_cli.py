@@ -96,10 +96,3 @@ def test_empty_week_and_bad_week_exit_1(cli, db, tmp_path):
     assert result.exit_code == 1 and "2025 has ISO weeks 1 to 52" in result.output
     result = cli("render", "42", "--offline")
     assert result.exit_code == 1 and "issue 42 does not exist" in result.output
-
-
-def test_every_command_has_help(cli):
-    for args in (["draft"], ["issues"], ["issue", "show"], ["issue", "edit"], ["render"], ["approve"],
-                 ["archive", "build"]):
-        result = cli(*args, "--help")
-        assert result.exit_code == 0 and "Usage:" in result.output
