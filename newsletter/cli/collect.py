@@ -24,7 +24,7 @@ from newsletter.collect import collect
 from newsletter.collect.fetch import Fetched, Fetcher
 from newsletter.collect.health import offline_diagnosis, source_health
 from newsletter.config import CollectConfig
-from newsletter.db.sources import source_states
+from newsletter.db.sources import source_states, sync_sources
 from newsletter.db.types import utcnow
 from newsletter.errors import ConfigError, FetchError, SourceError
 from newsletter.models import CollectReport, SourceReport
@@ -146,8 +146,6 @@ def sources_group(ctx: click.Context, as_json: bool) -> None:
     config = app.config
     now = utcnow()
     with app.db.begin() as conn:
-        from newsletter.db.sources import sync_sources
-
         sync_sources(conn, config.sources(), now)
         states = source_states(conn, now)
     stale_days = config.collect.stale_after_days

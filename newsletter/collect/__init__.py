@@ -298,15 +298,10 @@ def _clean_all(entries: list[Entry], base_url: str, now: datetime,
     reasons: dict[str, int] = {}
     for entry in entries:
         try:
-            item = clean.clean_entry(entry, base_url, now, summary_chars)
+            items.append(clean.clean_entry(entry, base_url, now, summary_chars))
         except clean.Rejected as e:
             reason = str(e) or "unusable entry"
             reasons[reason] = reasons.get(reason, 0) + 1
-            continue
-        if item is None:
-            reasons["unusable entry"] = reasons.get("unusable entry", 0) + 1
-        else:
-            items.append(item)
     warnings = [f"{n} entr{'y' if n == 1 else 'ies'} skipped: {reason}" for reason, n in reasons.items()]
     if len(warnings) > MAX_REJECTION_WARNINGS:
         rest = sum(list(reasons.values())[MAX_REJECTION_WARNINGS:])

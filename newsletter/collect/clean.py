@@ -270,12 +270,6 @@ def clean_summary(raw_html: str | None, base_url: str, summary_chars: int = 300)
 def sanitize_html(raw_html: str, base_url: str) -> str:
     """HTML reduced to the summary allow-list; links absolute, http(s)/mailto only, rel=noopener."""
 
-    def rewrite_relative(url: str) -> str | None:
-        if is_script_url(url):
-            return None
-        absolute = safe_http_url(url, base_url)
-        return absolute
-
     def check_attribute(tag: str, attribute: str, value: str) -> str | None:
         if attribute == "href" and is_script_url(value):
             return None
@@ -288,7 +282,8 @@ def sanitize_html(raw_html: str, base_url: str) -> str:
         attributes=SUMMARY_ATTRIBUTES,
         attribute_filter=check_attribute,
         url_schemes=LINK_SCHEMES,
-        url_relative=rewrite_relative,
+        # safe_http_url refuses script URLs itself, after unescaping
+        url_relative=lambda url: safe_http_url(url, base_url),
         link_rel="noopener",
         strip_comments=True,
     )
