@@ -47,8 +47,9 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     findings = run_checks(html, check_links=check_links)
     findings += legal.check(config, html)
     shown = {e["id"] for s in context["sections"] for e in s["entries"]}
+    sections = newsletter_sections(config, issue)
     for p in placed:
-        if p.included and p.item.id not in shown and p.section in newsletter_sections(config, issue):
+        if p.included and p.item.id not in shown and p.section in sections:
             findings.insert(0, Finding("content", "warning", f"item {p.item.id} is included but has no "
                                        f"http(s) link, so the email leaves it out: {p.title[:60]}"))
     if not context["sections"]:

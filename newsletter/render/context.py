@@ -47,6 +47,14 @@ def partner_name(config: Config, key: str | None) -> str:
     return partner.name if partner else key
 
 
+def section_title(config: Config, key: str, language: str) -> str:
+    """The section's heading in ``language`` (English falls back to the Danish title)."""
+    section = config.section(key)
+    if section is None:
+        return key
+    return (section.title_en or section.title) if language == "en" else section.title
+
+
 def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[str, Any]:
     item = placed.item
     summary = clip(placed.summary, SUMMARY_CHARS)
@@ -92,10 +100,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
         entries = [e for e in entries if e["url"] or e["signup_url"]]
         if not entries:
             continue
-        section = config.section(key)
-        title = (section.title_en or section.title) if section and language == "en" else \
-            (section.title if section else key)
-        sections.append({"key": key, "title": title, "entries": entries,
+        sections.append({"key": key, "title": section_title(config, key, language), "entries": entries,
                          "is_events": key == newsletter.events_section})
 
     brand = config.brand

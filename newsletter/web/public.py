@@ -17,6 +17,7 @@ from starlette.routing import Route
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.errors import BadToken, ExpiredToken, InvalidAddress, SubscriberError
+from newsletter.render.context import section_title
 from newsletter.subscribers import signup
 from newsletter.subscribers.common import newsletter_sections
 from newsletter.subscribers.consent import consent_text
@@ -200,7 +201,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         rows = []
         for newsletter in config.newsletters:
             current = prefs.subscriptions.get(newsletter.key)
-            sections = [(s, _section_title(config, s, lang)) for s in newsletter_sections(config, newsletter)]
+            sections = [(s, section_title(config, s, lang)) for s in newsletter_sections(config, newsletter)]
             chosen = set(current.sections) if current and not current.all_sections else {s for s, _ in sections}
             rows.append({"key": newsletter.key, "name": newsletter.name, "sections": sections,
                          "chosen": chosen, "subscribed": bool(current and current.status in ("active", "pending"))})
@@ -274,10 +275,3 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         Route("/p/{token}", preferences_get, methods=["GET"]),
         Route("/p/{token}", preferences_post, methods=["POST"]),
     ]
-
-
-def _section_title(config: Config, key: str, lang: str) -> str:
-    section = config.section(key)
-    if section is None:
-        return key
-    return (section.title_en or section.title) if lang == "en" else section.title
