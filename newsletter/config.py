@@ -283,6 +283,10 @@ class Config:
     def section(self, key: str) -> SectionConfig | None:
         return next((s for s in self.sections if s.key == key), None)
 
+    def sections_of(self, newsletter: NewsletterConfig) -> tuple[str, ...]:
+        """The section keys a newsletter carries, in order: its own list, else every section."""
+        return newsletter.sections or tuple(s.key for s in self.sections)
+
     def newsletter(self, key: str | None = None) -> NewsletterConfig:
         if key is None:
             return self.newsletters[0]

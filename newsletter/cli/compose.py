@@ -85,7 +85,7 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
         click.echo(f"Approved by {issue.approved_by} at {local_time(issue.approved_at)}")
     click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
     newsletter = app.config.newsletter(issue.newsletter_key)
-    for key in newsletter.sections or [s.key for s in app.config.sections]:
+    for key in app.config.sections_of(newsletter):
         section = app.config.section(key)
         rows = [[p.item.id, "yes" if p.included else f"no ({p.reason})", p.title[:70],
                  partner_name(app.config, p.item.partner_key)
@@ -124,7 +124,7 @@ def issue_edit(app: App, issue_id: int, subject: str | None, preheader: str | No
     db = app.db
     # check everything first: a typo in the fifth option should not leave four edits saved
     issue, _ = review.get(db, issue_id)
-    sections = app.config.newsletter(issue.newsletter_key).sections or [s.key for s in app.config.sections]
+    sections = app.config.sections_of(app.config.newsletter(issue.newsletter_key))
     targets = [_move_target(target, sections) for _, target in moves]
     review.check_items(db, issue_id, [*includes, *excludes, *(i for i, _ in (*moves, *titles, *summaries))])
     review.set_texts(db, issue_id, by, subject=subject, preheader=preheader,

@@ -61,7 +61,7 @@ def default_texts(config: Config, newsletter: NewsletterConfig, iso_year: int, i
 
 
 def limits_for(config: Config, newsletter: NewsletterConfig) -> Limits:
-    sections = newsletter.sections or tuple(s.key for s in config.sections)
+    sections = config.sections_of(newsletter)
     return Limits(
         sections=sections,
         section_max={s.key: s.max_items for s in config.sections},

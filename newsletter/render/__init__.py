@@ -47,7 +47,7 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     findings = run_checks(html, check_links=check_links)
     findings += legal.check(config, html)
     shown = {e["id"] for s in context["sections"] for e in s["entries"]}
-    sections = newsletter_sections(config, issue)
+    sections = config.sections_of(config.newsletter(issue.newsletter_key))
     for p in placed:
         if p.included and p.item.id not in shown and p.section in sections:
             findings.insert(0, Finding("content", "warning", f"item {p.item.id} is included but has no "
@@ -58,11 +58,6 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
                         subject=context["issue"]["subject"], preheader=context["issue"]["preheader"],
                         html=html, text=text, web_html=web)
     return RenderResult(rendered, tuple(findings), mjml)
-
-
-def newsletter_sections(config: Config, issue: Issue) -> tuple[str, ...]:
-    newsletter = config.newsletter(issue.newsletter_key)
-    return tuple(newsletter.sections or (s.key for s in config.sections))
 
 
 def render_issue(db: Database, config: Config, issue_id: int, *, check_links: bool = False) -> RenderResult:

@@ -93,7 +93,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
         return with_utm(checked, newsletter.utm_source, tag) if newsletter.utm else checked
 
     sections: list[dict[str, Any]] = []
-    order = newsletter.sections or tuple(s.key for s in config.sections)
+    order = config.sections_of(newsletter)
     for key in order:
         entries = [_entry(config, p, link, language) for p in placed
                    if p.section == key and p.included]

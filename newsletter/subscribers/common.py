@@ -26,10 +26,6 @@ def clean_language(value: str | None, default: str = "da") -> str:
     return value if value in LANGUAGES else default
 
 
-def newsletter_sections(config: Config, newsletter: NewsletterConfig) -> list[str]:
-    return list(newsletter.sections) or [s.key for s in config.sections]
-
-
 def check_newsletter(config: Config, key: str) -> NewsletterConfig:
     for newsletter in config.newsletters:
         if newsletter.key == key:

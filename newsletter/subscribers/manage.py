@@ -21,7 +21,6 @@ from newsletter.subscribers.common import (
     check_newsletter,
     clean_language,
     clean_text,
-    newsletter_sections,
     spreadsheet_safe,
 )
 
@@ -52,7 +51,7 @@ def add(db: Database, config: Config, email: str, newsletters: Sequence[str], co
     keys = list(dict.fromkeys(newsletters)) or [config.newsletters[0].key]
     for key in keys:
         newsletter = check_newsletter(config, key)
-        unknown = set(sections or ()) - set(newsletter_sections(config, newsletter))
+        unknown = set(sections or ()) - set(config.sections_of(newsletter))
         if unknown:
             raise NotFound(f"newsletter {key!r} has no section {', '.join(sorted(unknown))}")
     with db.begin() as conn:

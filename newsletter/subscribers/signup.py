@@ -25,7 +25,6 @@ from newsletter.subscribers.common import (
     check_newsletter,
     clean_language,
     clean_text,
-    newsletter_sections,
 )
 from newsletter.subscribers.consent import consent_text
 from newsletter.subscribers.links import confirm_url, preferences_url
@@ -285,7 +284,7 @@ def save_preferences(db: Database, config: Config, token: str, form: Preferences
         for newsletter in config.newsletters:
             current = existing.get(newsletter.key)
             if newsletter.key in wanted:
-                allowed = newsletter_sections(config, newsletter)
+                allowed = config.sections_of(newsletter)
                 chosen = wanted[newsletter.key]
                 sections = None if chosen is None or set(allowed) <= set(chosen) else \
                     [s for s in chosen if s in allowed]

@@ -19,7 +19,6 @@ from newsletter.db import Database
 from newsletter.errors import BadToken, ExpiredToken, InvalidAddress, SubscriberError
 from newsletter.render.context import section_title
 from newsletter.subscribers import signup
-from newsletter.subscribers.common import newsletter_sections
 from newsletter.subscribers.consent import consent_text
 from newsletter.subscribers.links import preferences_url
 from newsletter.subscribers.tokens import read_token
@@ -201,7 +200,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         rows = []
         for newsletter in config.newsletters:
             current = prefs.subscriptions.get(newsletter.key)
-            sections = [(s, section_title(config, s, lang)) for s in newsletter_sections(config, newsletter)]
+            sections = [(s, section_title(config, s, lang)) for s in config.sections_of(newsletter)]
             chosen = set(current.sections) if current and not current.all_sections else {s for s, _ in sections}
             rows.append({"key": newsletter.key, "name": newsletter.name, "sections": sections,
                          "chosen": chosen, "subscribed": bool(current and current.status in ("active", "pending"))})
@@ -230,7 +229,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         for newsletter in config.newsletters:
             if form.get(f"nl_{newsletter.key}") != "on":
                 continue
-            allowed = newsletter_sections(config, newsletter)
+            allowed = config.sections_of(newsletter)
             picked = tuple(s for s in (str(v) for v in form.getlist(f"sec_{newsletter.key}")) if s in allowed)
             if len(allowed) > 1 and not picked and not unsubscribe_all:
                 errors.append(newsletter.name)
