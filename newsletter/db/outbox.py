@@ -63,10 +63,6 @@ def get_issue(conn: Connection, issue_id: int) -> QueuedIssue | None:
                        row.web_url)
 
 
-def queued_subscribers(conn: Connection, issue_id: int) -> set[int]:
-    return set(conn.scalars(select(outbox.c.subscriber_id).where(outbox.c.issue_id == issue_id)))
-
-
 def add_rows(conn: Connection, issue_id: int, newsletter_key: str, rows: Sequence[NewRow],
              send_after: datetime, now: datetime) -> int:
     """Insert rows; (issue, subscriber) pairs already queued are left alone. Returns rows added."""
@@ -313,10 +309,6 @@ def next_due(conn: Connection) -> datetime | None:
     return conn.scalar(select(func.min(outbox.c.send_after)).where(outbox.c.status == PENDING))
 
 
-def in_flight(conn: Connection) -> int:
-    return conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.status.in_((LEASED, SENDING)))) or 0
-
-
 def recent_errors(conn: Connection, limit: int = 10, issue_id: int | None = None) -> list[RecentError]:
     stmt = (
         select(outbox.c.id, outbox.c.issue_id, outbox.c.email, outbox.c.status, outbox.c.attempts,
@@ -417,7 +409,7 @@ def statuses_by_email(conn: Connection, issue_id: int) -> dict[str, str]:
 __all__ = [
     "active_subscribers", "add_rows", "apply", "bounce_streak", "claim", "counts", "deliveries_of", "due_count",
     "erase_subscriber",
-    "get_issue", "in_flight", "issue_send_after", "row_subscriber", "sent_since", "subscription_id",
-    "next_due", "queued_subscribers", "recent_errors", "recover", "release", "requeue", "resolve_unknown",
+    "get_issue", "issue_send_after", "row_subscriber", "sent_since", "subscription_id",
+    "next_due", "recent_errors", "recover", "release", "requeue", "resolve_unknown",
     "save_issue", "skip", "statuses_by_email", "SENT", "FAILED",
 ]

@@ -50,8 +50,6 @@ def _domain(config: Config) -> str:
 def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None = None,
                 now: datetime | None = None) -> QueueReport:
     """Queue an approved issue for every active subscriber whose sections match."""
-    from newsletter.render import rendered_for_send
-    from newsletter.render.context import web_url
     from newsletter.subscribers import personal_links, recipients
 
     issue, placed = review.get(db, issue_id)
@@ -59,9 +57,7 @@ def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None
         raise IssueStateError(f"issue {issue_id} is {issue.status}; only an approved issue can be queued "
                               f"(newsletter approve {issue_id} --by NAME)")
     now = now or utcnow()
-    rendered = rendered_for_send(db, config, issue_id)
-    frozen = QueuedIssue(issue_id, issue.newsletter_key, rendered.subject, rendered.preheader,
-                         rendered.html, rendered.text, web_url(config, issue))
+    frozen = _frozen(db, config, issue)
     sections = sorted({p.section for p in placed if p.included}) or None
     domain = _domain(config)
     settings = config.settings
@@ -76,6 +72,16 @@ def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None
     if issue.status == "approved":
         review.mark_queued(db, issue_id)
     return report
+
+
+def _frozen(db: Database, config: Config, issue: Issue) -> QueuedIssue:
+    """The issue as it goes out (and is frozen in the outbox when queued)."""
+    from newsletter.render import rendered_for_send
+    from newsletter.render.context import web_url
+
+    rendered = rendered_for_send(db, config, issue.id)
+    return QueuedIssue(issue.id, issue.newsletter_key, rendered.subject, rendered.preheader,
+                       rendered.html, rendered.text, web_url(config, issue))
 
 
 def template_factory(config: Config, identity: Identity | None = None) -> Callable[[QueuedIssue], MessageTemplate]:
@@ -156,13 +162,10 @@ def _mark_finished_issues(db: Database) -> None:
 def test_send(db: Database, config: Config, issue_id: int, to: list[str],
               transport: Transport | None = None) -> list[str]:
     """Send the real message, subject marked [TEST], to reviewers; any status. Returns replies."""
-    from newsletter.render import example_values, rendered_for_send
-    from newsletter.render.context import web_url
+    from newsletter.render import example_values
 
     issue, _ = review.get(db, issue_id)
-    rendered = rendered_for_send(db, config, issue_id)
-    frozen = QueuedIssue(issue_id, issue.newsletter_key, rendered.subject, rendered.preheader,
-                         rendered.html, rendered.text, web_url(config, issue))
+    frozen = _frozen(db, config, issue)
     identity = identity_for(config)
     identity = replace(identity, list_id=list_id_for(identity, issue.newsletter_key,
                                                      _newsletter_name(config, issue.newsletter_key)))

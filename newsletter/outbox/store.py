@@ -90,7 +90,8 @@ class DbOutboxStore:
                 active = q.active_subscribers(conn, key, [i.subscriber_id for i in group])
                 gone += [i.id for i in group if i.subscriber_id not in active]
             q.skip(conn, self.owner, gone, now, "no longer subscribed when the row came up")
-        return [i for i in items if i.id not in set(gone)]
+        skipped = set(gone)
+        return [i for i in items if i.id not in skipped]
 
     def record(self, changes: Sequence[Change]) -> set[int]:
         now = self.clock()

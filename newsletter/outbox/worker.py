@@ -189,8 +189,7 @@ class Worker:
             self._crash = e
             self._halt("error", f"{type(e).__name__}: {e}")
         finally:
-            if done:
-                self.store.record(done)
+            self._flush(done)
 
     def _flush(self, done: list[Change]) -> list[Change]:
         if done:

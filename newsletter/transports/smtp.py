@@ -52,6 +52,15 @@ def _command(conn: smtplib.SMTP, line: bytes) -> tuple[int, bytes]:
     return conn.getreply()
 
 
+def _accepted(code: int, reply: bytes, who: str) -> str:
+    """The reply after the message data: the answer to record, or the error it means."""
+    if code >= 500:
+        raise ContentRefusedError(who, code, _text(reply))
+    if code >= 400:
+        raise TemporaryDeliveryError(who, f"message deferred: {code} {_text(reply)}")
+    return f"{code} {_text(reply)}"
+
+
 def _dot_stuffed(message: bytes) -> bytes:
     """The DATA payload: CRLF line ends, a dot doubled at the start of a line (RFC 5321
     §4.5.2), and the terminating <CRLF>.<CRLF>."""
@@ -133,17 +142,16 @@ class SMTPTransport:
                 try:
                     reply = self._transaction(conn, message, sender, recipients)
                 except _Stale:
-                    self._drop(conn)
                     if not reused:
-                        raise TemporaryDeliveryError(", ".join(recipients), "the server closed the connection at once") from None
-                    conn = self._connect()
-                    try:
-                        reply = self._transaction(conn, message, sender, recipients)
-                    except _Stale:
-                        raise TemporaryDeliveryError(", ".join(recipients), "the server closed the connection at once") from None
-            except (TemporaryDeliveryError, ServerRefusedError, ConnectFailedError) as e:
-                if not isinstance(e, RecipientRefusedError):
+                        raise
                     self._drop(conn)
+                    conn = self._connect()
+                    reply = self._transaction(conn, message, sender, recipients)
+            except _Stale:
+                self._drop(conn)
+                raise TemporaryDeliveryError(", ".join(recipients), "the server closed the connection at once") from None
+            except (TemporaryDeliveryError, ServerRefusedError):  # ConnectFailedError included
+                self._drop(conn)
                 raise
             except PermanentDeliveryError:
                 self._idle.put(conn)
@@ -167,10 +175,7 @@ class SMTPTransport:
             raise _Stale() from e
         except (OSError, smtplib.SMTPException) as e:
             raise TemporaryDeliveryError(who, f"connection failed: {e}") from e
-        if code >= 500:
-            raise ServerRefusedError(self.server, f"the sender {sender} was refused: {code} {_text(reply)} (check brand.sender_email)")
-        if code >= 400:
-            raise TemporaryDeliveryError(who, f"MAIL FROM: {code} {_text(reply)}")
+        self._check_mail(code, reply, sender, who)
         try:
             refused = {}
             for rcpt in recipients:
@@ -194,11 +199,7 @@ class SMTPTransport:
             raise TemporaryDeliveryError(who, f"DATA: {e.smtp_code} {_text(e.smtp_error)}") from e
         except (OSError, smtplib.SMTPException) as e:
             raise TemporaryDeliveryError(who, f"connection lost during the message: {e}") from e
-        if code >= 500:
-            raise ContentRefusedError(who, code, _text(reply))
-        if code >= 400:
-            raise TemporaryDeliveryError(who, f"message deferred: {code} {_text(reply)}")
-        answer = f"{code} {_text(reply)}"
+        answer = _accepted(code, reply, who)
         if refused:
             answer += "; refused: " + ", ".join(f"{r} ({c} {t})" for r, (c, t) in refused.items())
         return answer
@@ -213,11 +214,7 @@ class SMTPTransport:
             raise _Stale() from e  # nothing of the message went out
         except (OSError, smtplib.SMTPException) as e:
             raise TemporaryDeliveryError(rcpt, f"connection failed: {e}") from e
-        if mail_code >= 500:
-            raise ServerRefusedError(self.server, f"the sender {sender} was refused: {mail_code} {_text(mail_reply)} "
-                                                  "(check brand.sender_email)")
-        if mail_code >= 400:
-            raise TemporaryDeliveryError(rcpt, f"MAIL FROM: {mail_code} {_text(mail_reply)}")
+        self._check_mail(mail_code, mail_reply, sender, rcpt)
         try:
             rcpt_code, rcpt_reply = conn.getreply()
             data_code, data_reply = conn.getreply()
@@ -238,11 +235,15 @@ class SMTPTransport:
             code, reply = conn.getreply()
         except (OSError, smtplib.SMTPException) as e:
             raise TemporaryDeliveryError(rcpt, f"connection lost during the message: {e}") from e
+        return _accepted(code, reply, rcpt)
+
+    def _check_mail(self, code: int, reply: bytes, sender: str, who: str) -> None:
+        """The reply to MAIL FROM: a 5xx refuses the sender for every message, so it stops the run."""
         if code >= 500:
-            raise ContentRefusedError(rcpt, code, _text(reply))
+            raise ServerRefusedError(self.server, f"the sender {sender} was refused: {code} {_text(reply)} "
+                                                  "(check brand.sender_email)")
         if code >= 400:
-            raise TemporaryDeliveryError(rcpt, f"message deferred: {code} {_text(reply)}")
-        return f"{code} {_text(reply)}"
+            raise TemporaryDeliveryError(who, f"MAIL FROM: {code} {_text(reply)}")
 
     def _drop(self, conn: smtplib.SMTP) -> None:
         with self._lock:
