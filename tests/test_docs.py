@@ -1,4 +1,4 @@
-"""The README documents every command and every feeds.yaml key (so neither can be forgotten)."""
+"""The docs (README.md and docs/*.md) document every command and every feeds.yaml key."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from newsletter.cli import main
 from newsletter.config import FileConfig
 from tests.conftest import REPO
 
-README = (REPO / "README.md").read_text(encoding="utf-8")
+README = "\n".join(
+    path.read_text(encoding="utf-8")
+    for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+)
 
 
 def _commands(group: click.Group, prefix: str = "newsletter") -> list[str]:
