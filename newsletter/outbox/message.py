@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from newsletter.errors import ConfigError
 from newsletter.outbox.models import QueuedIssue
-from newsletter.render.placeholders import PATTERN
+from newsletter.render.placeholders import pattern
 
 _TEXT_MARK = "XNEWSLETTERTEXTBODYX"
 _HTML_MARK = "XNEWSLETTERHTMLBODYX"
@@ -104,12 +104,13 @@ def _close_line(encoded: bytes) -> bytes:
     return prefix + last[:cut] + _SOFT + last[cut:] + _SOFT
 
 
-def _body_pieces(body: str) -> list[bytes | str]:
-    """Encoded literal chunks (bytes) and placeholder names (str), in order."""
+def _body_pieces(body: str, token: str) -> list[bytes | str]:
+    """Encoded literal chunks (bytes) and placeholder names (str), in order. Only the
+    placeholders of the render's ``token`` are cut out; any other ``%%...%%`` is content."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     if not body.endswith("\n"):
         body += "\n"
-    parts = PATTERN.split(body)
+    parts = pattern(token).split(body)
     pieces: list[bytes | str] = []
     for index, part in enumerate(parts):
         if index % 2:
@@ -179,8 +180,9 @@ class MessageTemplate:
         if identity.unsubscribe_mailto:
             subject = quote(f"afmeld {issue.newsletter_key}")
             mailto = f"mailto:{identity.unsubscribe_mailto}?subject={subject}"
-        return cls(head, middle, tail, _body_pieces(issue.text), _body_pieces(issue.html), identity,
-                   web_url, mailto)
+        token = issue.placeholder_token
+        return cls(head, middle, tail, _body_pieces(issue.text, token), _body_pieces(issue.html, token),
+                   identity, web_url, mailto)
 
     def render(self, person: PersonalValues, now: datetime) -> bytes:
         """The full message for one recipient: CRLF line ends, lines under 998 bytes."""

@@ -32,6 +32,9 @@ class QueuedIssue:
     html: str
     text: str
     web_url: str = ""
+    # which placeholders are the template's (issue 8): only "%%name.<token>%%" is filled;
+    # "" for an issue queued before the token, whose bare "%%name%%" are filled as before
+    placeholder_token: str = ""
 
 
 @dataclass(frozen=True)

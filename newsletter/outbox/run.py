@@ -81,7 +81,7 @@ def _frozen(db: Database, config: Config, issue: Issue) -> QueuedIssue:
 
     rendered = rendered_for_send(db, config, issue.id)
     return QueuedIssue(issue.id, issue.newsletter_key, rendered.subject, rendered.preheader,
-                       rendered.html, rendered.text, web_url(config, issue))
+                       rendered.html, rendered.text, web_url(config, issue), rendered.placeholder_token)
 
 
 def template_factory(config: Config, identity: Identity | None = None) -> Callable[[QueuedIssue], MessageTemplate]:
