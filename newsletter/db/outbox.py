@@ -217,7 +217,7 @@ def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime
         elif change.kind == "retry":
             conn.execute(_TO_RETRY, {**base, "b_id": change.row_id, "b_error": change.error[:2000],
                                      "b_after": change.send_after or now})
-        elif change.kind in (FAILED, BOUNCED):
+        elif change.kind in (FAILED, BOUNCED, UNKNOWN):
             conn.execute(_TO_FINAL, {**base, "b_id": change.row_id, "b_status": change.kind,
                                      "b_error": change.error[:2000]})
         elif change.kind == "release":
