@@ -172,15 +172,16 @@ def safe_url(value: Any) -> str:
 
 
 def with_utm(url: str, source: str, campaign: str, medium: str = "email") -> str:
-    """Add utm_source/medium/campaign, keeping the existing query; leaves non-http links alone."""
+    """Add utm_source/medium/campaign after the existing query, which stays exactly as the
+    partner wrote it (issue 8, §2: re-encoding it turned "%%" into "%25%25", "a%20b" into
+    "a+b" and "&flag" into "&flag="); leaves non-http links alone."""
     if not safe_url(url):
         return url
     parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    if any(k == "utm_source" for k, _ in query):
+    if any(k == "utm_source" for k, _ in parse_qsl(parts.query, keep_blank_values=True)):
         return url
-    query += [("utm_source", source), ("utm_medium", medium), ("utm_campaign", campaign)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    utm = urlencode([("utm_source", source), ("utm_medium", medium), ("utm_campaign", campaign)])
+    return urlunsplit(parts._replace(query=f"{parts.query}&{utm}" if parts.query else utm))
 
 
 def _luminance(color: str) -> float:
