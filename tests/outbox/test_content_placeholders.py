@@ -200,3 +200,38 @@ def test_renders_and_queued_issues_from_before_the_token_still_send(db: Database
         assert f"Afmeld nyhedsbrevet: {unsubscribe[delivery.rcpt]}" in text
         assert f'href="{html.escape(unsubscribe[delivery.rcpt])}"' in page_html
         assert people and "%%unsubscribe_url" not in text + page_html
+
+
+def test_the_teams_own_bare_placeholders_still_work(db: Database, make_config: Any, http_server: Any,
+                                                     tmp_path: Any) -> None:
+    """Trusted text keeps the short syntax: a bare %%name%% in a template file of the override
+    folder and %%email%% in footer_reason (feeds.yaml) are the render's placeholders."""
+    override = tmp_path / "brand-templates" / "text"
+    override.mkdir(parents=True)
+    (override / "newsletter.txt.j2").write_text(
+        'Kære %%name%%\n{% include "default:text/newsletter.txt.j2" %}', encoding="utf-8")
+    when = (utcnow() - timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    feed = http_server.add("/a.xml", _feed(("email",), when), content_type="application/rss+xml")
+    text = (CONFIG.replace("  cvr:", "  template_dir: brand-templates\n  cvr:")
+            .replace("    max_per_partner: 3\n",
+                     "    max_per_partner: 3\n    footer_reason: \"Du får brevet på %%email%%, fordi du bad om det.\"\n")
+            .replace("  - key: business-kolding\n    name: Business Kolding\n",
+                     f"  - key: business-kolding\n    name: Business Kolding\n    sources:\n"
+                     f"      - kind: feed\n        url: {feed}\n"))
+    config = make_config(text)
+    collect(db, config)
+    issue = compose(db, config, "ugebrev", now=utcnow())
+    review.approve(db, issue.id, "Mette")
+    people = add_subscribers(db, 1)
+    with SMTPServer(SinkHandler()) as server:
+        transport = open_transport(server.url)
+        try:
+            queue_issue(db, config, issue.id)
+            assert send_due(db, config, transport=transport).sent == 1
+        finally:
+            transport.close()
+        plain, page_html = _parts(server.handler.deliveries[0].data)
+    email = people[0][1]
+    assert plain.splitlines()[0] == "Kære Person Æblebø 0"
+    assert f"Du får brevet på {email}, fordi du bad om det." in page_html
+    assert "Robotter samler 40 virksomheder i Kolding %%email%%" in plain  # content stays content

@@ -75,3 +75,42 @@ def test_poisoned_rows_fail_alone_and_the_run_goes_on(db: Database, make_config:
     assert "could not be built" in errors["ole@firma.dk"]["error"]
     table = cli("outbox").output
     assert "failed" in table and "søren@firma.dk" in table
+
+
+def test_an_unexpected_transport_error_holds_that_row_and_the_run_goes_on(db: Database) -> None:
+    """A transport bug (an exception it does not classify) for one recipient: the server may
+    have the message, so that row is 'unknown' with the error; the others are sent."""
+    from newsletter.outbox.message import MessageTemplate
+    from newsletter.outbox.store import DbOutboxStore
+    from newsletter.outbox.worker import Worker, WorkerOptions
+    from newsletter.transports import open_transport
+    from tests.outbox.conftest import add_subscribers, fill_outbox
+    from tests.outbox.test_send import IDENTITY
+
+    people = add_subscribers(db, 6)
+    fill_outbox(db, people)
+    broken = people[2][1]
+    with SMTPServer(SinkHandler()) as server:
+        real = open_transport(server.url)
+
+        class Buggy:  # the transport seam: a real SMTP transport, with a bug for one recipient
+            def send(self, message: bytes, sender: str, recipients: list[str]) -> str:
+                if recipients == [broken]:
+                    raise RuntimeError("a bug in the transport")
+                return real.send(message, sender, recipients)
+
+            def close(self) -> None:
+                real.close()
+
+        worker = Worker(DbOutboxStore(db), Buggy(), IDENTITY.from_email,
+                        lambda issue: MessageTemplate.build(issue, IDENTITY, web_url=issue.web_url),
+                        WorkerOptions(workers=2))
+        report = worker.run()
+        real.close()
+        delivered = server.handler.counts()
+    with db.connect() as conn:
+        statuses = q.statuses_by_email(conn, 1)
+        errors = {e.email: e.error for e in q.recent_errors(conn)}
+    assert report.sent == 5 and report.unknown == 1 and not report.stopped
+    assert statuses[broken] == "unknown" and "RuntimeError: a bug in the transport" in errors[broken]
+    assert delivered == {email: 1 for _, email in people if email != broken}
