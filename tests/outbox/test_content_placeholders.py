@@ -235,3 +235,52 @@ def test_the_teams_own_bare_placeholders_still_work(db: Database, make_config: A
     assert plain.splitlines()[0] == "Kære Person Æblebø 0"
     assert f"Du får brevet på {email}, fordi du bad om det." in page_html
     assert "Robotter samler 40 virksomheder i Kolding %%email%%" in plain  # content stays content
+
+
+def test_an_issue_queued_before_the_upgrade_sends_after_migrating(db_url: str) -> None:
+    """A database at revision 0006 with a queued issue (bare placeholders) is upgraded; the
+    rows then go out with every placeholder filled, as they were approved."""
+    from sqlalchemy import text
+
+    from newsletter.db import open_db
+    from newsletter.db import upgrade as migrate
+    from newsletter.outbox.message import MessageTemplate
+    from newsletter.outbox.store import DbOutboxStore
+    from newsletter.outbox.worker import Worker, WorkerOptions
+    from tests.outbox.conftest import HTML, TEXT
+    from tests.outbox.test_send import IDENTITY
+
+    old = open_db(db_url, migrate=False)
+    migrate(old, "0006")
+    people = add_subscribers(old, 3)
+    now = utcnow()
+    with old.begin() as conn:
+        conn.execute(text("INSERT INTO outbox_issues (issue_id, newsletter_key, subject, preheader, html, text, "
+                          "web_url, send_after, queued_at) VALUES (1, 'ugebrev', 'Uge 48', '', :html, :text, "
+                          "'https://nyhedsbrev.example.dk/arkiv/1', :now, :now)"),
+                     {"html": HTML, "text": TEXT, "now": now})
+        for sid, email in people:
+            conn.execute(text("INSERT INTO outbox (issue_id, subscriber_id, newsletter_key, email, name, "
+                              "unsubscribe_url, preferences_url, message_id, status, send_after, attempts, "
+                              "created_at, updated_at) VALUES (1, :sid, 'ugebrev', :email, 'Ole', :u, :p, :m, "
+                              "'pending', :now, 0, :now, :now)"),
+                         {"sid": sid, "email": email, "u": f"https://nyhedsbrev.example.dk/u/t{sid}",
+                          "p": f"https://nyhedsbrev.example.dk/p/t{sid}", "m": f"<m{sid}@example.dk>", "now": now})
+    old.dispose()
+    db = open_db(db_url)  # migrates to head, as the next `newsletter send` would
+    try:
+        with SMTPServer(SinkHandler()) as server:
+            transport = open_transport(server.url)
+            worker = Worker(DbOutboxStore(db), transport, IDENTITY.from_email,
+                            lambda issue: MessageTemplate.build(issue, IDENTITY, web_url=issue.web_url),
+                            WorkerOptions(workers=1))
+            assert worker.run().sent == 3
+            transport.close()
+            deliveries = list(server.handler.deliveries)
+    finally:
+        db.dispose()
+    for delivery in deliveries:
+        sid = next(s for s, e in people if e == delivery.rcpt)
+        plain, page_html = _parts(delivery.data)
+        assert f"Afmeld: https://nyhedsbrev.example.dk/u/t{sid}" in plain and "Kære Ole" in plain
+        assert f"Sendt til {delivery.rcpt}" in page_html and "%%" not in plain + page_html
