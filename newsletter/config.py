@@ -386,10 +386,10 @@ def parse_config(text: str, file: str) -> FileConfig:
     try:
         data = FileConfig.model_validate(raw)
     except ValidationError as e:
-        first = e.errors()[0]
-        more = len(e.errors()) - 1
-        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(file, _format_loc(tuple(first["loc"])), _describe(first) + suffix) from e
+        # every problem, one line each, so a person fixes the file in one go (issue 11)
+        first, *rest = e.errors()
+        others = "".join(f"\n{file}: {_format_loc(tuple(err['loc']))}: {_describe(err)}" for err in rest)
+        raise ConfigError(file, _format_loc(tuple(first["loc"])), _describe(first) + others) from e
     _check_references(data, file)
     return data
 

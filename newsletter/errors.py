@@ -182,3 +182,7 @@ class ContentRefusedError(PermanentDeliveryError):
 
 class ServerRefusedError(DeliveryError):
     """The server refuses the whole connection: every message would fail the same way."""
+
+
+class InvalidTime(NewsletterError):
+    """A time a person typed (``--at``, ``--starts``) that is not a real time, or is in the past."""

@@ -305,3 +305,22 @@ class lazy_module:  # noqa: N801 - used like the module it stands for
 
             self._module = importlib.import_module(self._name)
         return getattr(self._module, attr)
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """Before any work: a file we are asked to write can be written (its folder exists)."""
+    folder = path.parent
+    if path.is_dir():
+        raise NewsletterError(f"{option} {path}: that is a folder; give a file name, e.g. {path / 'export.csv'}")
+    if not folder.is_dir():
+        raise NewsletterError(f"{option} {path}: the folder {folder} does not exist" +
+                              (" (it is a file)" if folder.exists() else "; create it first"))
+
+
+def check_output_folder(path: Path, option: str) -> None:
+    """Before any work: a folder we are asked to write into is a folder, or can be made."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise NewsletterError(f"{option} {path}: {part} is a file, not a folder")
+            return

@@ -161,7 +161,7 @@ def sources_group(ctx: click.Context, as_json: bool) -> None:
     app: App = ctx.obj
     config = app.config
     now = utcnow()
-    with app.db.begin() as conn:
+    with app.read_db.begin() as conn:
         sync_sources(conn, config.sources(), now)
         states = source_states(conn, now)
     stale_days = config.collect.stale_after_days
@@ -209,7 +209,10 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
     _out().print(table)
     problems = sum(1 for r in rows if r["status"] in ("failing", "gone", "stale"))
     warned = sum(1 for r in rows if r["warnings"])
+    off = sum(1 for r in rows if r["status"] == "disabled")
     summary = f"{len(rows)} sources; {problems} need attention"
+    if off:
+        summary += f"; {off} of {len(rows)} switched off (enabled: false in feeds.yaml)"
     if warned:
         summary += f"; {warned} had warnings in their last run"
     _out().print(summary + ".")
@@ -318,7 +321,12 @@ async def _fetch_page(fetcher: Fetcher, url: str) -> tuple[str, Fetched | None, 
             if e.http_status is not None and e.http_status >= 400:
                 return scheme + url, None, e.problem.split(" (")[0]
             if n == len(schemes) - 1:
-                raise click.ClickException(e.problem) from e
+                raise click.ClickException(_from_command_line(e.problem)) from e
         except SourceError as e:
-            raise click.ClickException(e.problem) from e
+            raise click.ClickException(_from_command_line(e.problem)) from e
     raise AssertionError("unreachable")
+
+
+def _from_command_line(problem: str) -> str:
+    """A fetch problem about a URL typed on the command line: not one from feeds.yaml."""
+    return problem.replace("check the URL in feeds.yaml", "check the URL you gave") + " (the URL given on the command line)"

@@ -6,7 +6,6 @@ import signal
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -32,40 +31,55 @@ else:  # loaded when a command runs (issue 11: fast start-up)
     run = lazy_module("newsletter.outbox.run")
 
 
-def _parse_at(value: str | None, timezone: str) -> datetime | None:
+def _parse_at(value: str | None) -> datetime | None:
+    """--at in the forms `curate add --starts` takes, Danish time; a time in the past is refused."""
     if not value:
         return None
-    try:
-        local = datetime.fromisoformat(value)
-    except ValueError as e:
-        raise click.BadParameter(f"{value!r} is not a time like \"2026-11-27 08:00\"", param_hint="--at") from e
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=ZoneInfo(timezone))
-    return local
+    from newsletter.db.types import utcnow
+    from newsletter.when import parse_future_time
+
+    return parse_future_time(value, "--at", utcnow())
 
 
 @main.command("test-send")
 @click.argument("issue_id", type=int)
-@click.option("--to", "to", required=True, help="Comma-separated reviewer addresses.")
+@click.option("--to", "to", required=True,
+              help='Reviewer addresses, separated by "," or ";" (each is checked before anything is sent).')
+@json_option
 @pass_app
-def test_send_cmd(app: App, issue_id: int, to: str) -> None:
+def test_send_cmd(app: App, issue_id: int, to: str, as_json: bool) -> None:
     """Send the real message of issue ISSUE_ID, subject marked [TEST], to reviewers (any status)."""
-    addresses = [a.strip() for a in to.split(",") if a.strip()]
-    if not addresses:
+    from newsletter.subscribers.addresses import normalise
+
+    typed = [a.strip() for a in to.replace(";", ",").split(",") if a.strip()]
+    if not typed:
         raise click.BadParameter("give at least one address", param_hint="--to")
+    problems = []
+    addresses = []
+    for address in typed:
+        try:
+            addresses.append(normalise(address).email)
+        except NewsletterError as e:
+            problems.append(str(e).rstrip("."))
+    if problems:  # one bad address sends nothing: the reviewers get the same copy or none
+        raise click.BadParameter("; ".join(problems) + ". Nothing was sent", param_hint="--to")
     replies = run.test_send(app.db, app.config, issue_id, addresses)
+    if as_json:
+        print_json([{"to": a, "reply": r} for a, r in zip(addresses, replies, strict=True)])
+        return
     for address, reply in zip(addresses, replies, strict=True):
         click.echo(f"{address}: {reply}")
 
 
 @main.command("queue")
 @click.argument("issue_id", type=int)
-@click.option("--at", "at", help='Send from this local time, e.g. "2026-11-27 08:00" (default: now).')
+@click.option("--at", "at", help='Send from this Danish time, e.g. "2026-11-27 08:00" or "27.11.2026 kl. 8.00" '
+              "(default: now). A time in the past is refused.")
 @json_option
 @pass_app
 def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
     """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op)."""
-    report = run.queue_issue(app.db, app.config, issue_id, _parse_at(at, app.config.data.schedule.timezone))
+    report = run.queue_issue(app.db, app.config, issue_id, _parse_at(at))
     if as_json:
         print_json(report)
     elif report.already_queued:
@@ -199,7 +213,7 @@ def _check_issue(app: App, issue_id: int) -> None:
 
     with app.read_db.connect() as conn:
         if issues.get_issue(conn, issue_id) is None:
-            raise NotFound(f"there is no issue {issue_id}; `newsletter issues` lists them")
+            raise NotFound(f"issue {issue_id} does not exist (see `newsletter issues`)")
 
 
 @outbox_cmd.command("resolve")

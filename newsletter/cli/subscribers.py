@@ -12,7 +12,7 @@ import click
 
 from newsletter.cli.app import (
     App,
-    is_terminal,
+    check_output_file,
     json_option,
     lazy_module,
     local_time,
@@ -82,7 +82,7 @@ def add_cmd(app: App, email: str, newsletters: tuple[str, ...], consent_source: 
 @pass_app
 def list_cmd(app: App, newsletter: str | None, status: str | None, limit: int | None, as_json: bool) -> None:
     """List subscribers with their status per newsletter."""
-    views = manage.list_subscribers(app.db, newsletter, status, limit)
+    views = manage.list_subscribers(app.read_db, newsletter, status, limit)
     if as_json:
         print_json(views)
         return
@@ -97,7 +97,7 @@ def list_cmd(app: App, newsletter: str | None, status: str | None, limit: int | 
 @pass_app
 def show_cmd(app: App, email: str, as_json: bool) -> None:
     """Show one subscriber with subscriptions, sections and consent records."""
-    view, subscriptions, consents = manage.details(app.db, email)
+    view, subscriptions, consents = manage.details(app.read_db, email)
     if as_json:
         print_json({"subscriber": view, "subscriptions": subscriptions, "consent_records": consents})
         return
@@ -163,9 +163,10 @@ def import_cmd(app: App, file: Path, newsletter: str, consent_source: str, impor
 def export_cmd(app: App, newsletter: str | None, output: Path | None) -> None:
     """Export subscriptions as CSV (one row per subscriber and newsletter)."""
     if output is None:
-        manage.export_csv(app.db, out=sys.stdout, newsletter_key=newsletter)  # type: ignore[arg-type]
+        manage.export_csv(app.read_db, out=sys.stdout, newsletter_key=newsletter)  # type: ignore[arg-type]
         return
-    count = manage.export_csv(app.db, path=output, newsletter_key=newsletter)
+    check_output_file(output, "-o")
+    count = manage.export_csv(app.read_db, path=output, newsletter_key=newsletter)
     click.echo(f"wrote {count} rows to {output}", err=True)
 
 
@@ -174,7 +175,7 @@ def export_cmd(app: App, newsletter: str | None, output: Path | None) -> None:
 @pass_app
 def gdpr_export_cmd(app: App, email: str) -> None:
     """Everything stored about one person, as JSON (GDPR art. 15)."""
-    print_json(gdpr.gdpr_export(app.db, email))
+    print_json(gdpr.gdpr_export(app.read_db, email))
 
 
 @subscribers_group.command("forget")
@@ -183,7 +184,9 @@ def gdpr_export_cmd(app: App, email: str) -> None:
 @pass_app
 def forget_cmd(app: App, email: str, yes: bool) -> None:
     """Erase a person (GDPR art. 17), leaving only a hash of the address on the suppression list."""
-    if not yes and is_terminal():
+    if not yes:
+        if not sys.stdin.isatty():  # a script or a pipe cannot answer: never erase unasked
+            raise click.UsageError("erasing cannot be undone: confirm on a terminal, or give --yes")
         click.confirm(f"Erase everything about {email}? This cannot be undone", abort=True)
     existed = gdpr.forget(app.db, email)
     click.echo(f"erased {email}" if existed else f"{email} was not stored; the address is now suppressed")
