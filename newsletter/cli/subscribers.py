@@ -68,6 +68,9 @@ def add_cmd(app: App, email: str, newsletters: tuple[str, ...], consent_source: 
     """Add a subscriber who gave consent outside the web form (active at once)."""
     view = manage.add(app.db, app.config, email, newsletters, consent_source, added_by or team_member(),
                       name=name, organisation=organisation, language=language, sections=sections or None)
+    for given, kept, what in ((name, view.name, "name"), (organisation, view.organisation, "organisation")):
+        if given and given.strip() != kept and not as_json:
+            click.echo(f"Note: kept the stored {what} {kept!r} (not {given!r}).", err=True)
     if as_json:
         print_json(view)
     else:
@@ -107,6 +110,8 @@ def show_cmd(app: App, email: str, as_json: bool) -> None:
         click.echo(f"  {s.newsletter_key}: {s.status} ({sections})")
     for c in consents:
         where = f"{c.source}: {c.detail}" + (f", IP {c.ip}" if c.ip else "")
+        if c.consent_text and c.source == "team":  # where the team got the consent (--consent-source)
+            where += f"; consent: {c.consent_text}"
         version = f" [text {c.consent_version}]" if c.consent_version else ""
         click.echo(f"  {local_time(c.at)}  {c.newsletter_key} {c.action} ({where}){version}")
 
