@@ -156,6 +156,9 @@ class SendConfig(_Model):
     batch_size: int = Field(default=100, ge=1, le=10_000)
     lease_seconds: int = Field(default=300, ge=1)
     smtp_timeout: float = Field(default=30.0, gt=0)
+    # how long to wait for the reply to the final "." of DATA (RFC 5321 §4.5.3.2.6: 10 minutes);
+    # no reply in that time is an unknown fate, never a retry (issue 8, §5)
+    smtp_data_timeout: float = Field(default=600.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=50)
     backoff_seconds: float = Field(default=60.0, ge=0)
     backoff_max_seconds: float = Field(default=3600.0, ge=0)

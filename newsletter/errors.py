@@ -22,7 +22,9 @@
         ├── TemporaryDeliveryError  4xx / dropped connection: retry later
         │   └── ConnectFailedError  the server cannot be reached at all
         ├── PermanentDeliveryError  5xx for this message: do not retry
-        │   └── RecipientRefusedError  5xx at RCPT: a hard bounce
+        │   ├── RecipientRefusedError  5xx at RCPT: a hard bounce
+        │   └── UnsendableError     this recipient's message cannot be built (name/address): failed
+        ├── DeliveryUnknownError    the whole message went out, the final reply never came: unknown
         └── ServerRefusedError      5xx for us as a sender (login, greeting, MAIL FROM): stop the run
 
 Third-party exceptions are wrapped once, where they happen, with ``raise ... from e``.
@@ -178,6 +180,17 @@ class ContentRefusedError(PermanentDeliveryError):
         self.code = code
         self.reply = reply
         super().__init__(recipient, f"message refused after DATA: {code} {reply}")
+
+
+class UnsendableError(PermanentDeliveryError):
+    """The message for this one recipient cannot be built: a name or an address that cannot be
+    a header (issue 8, §3). Nothing was sent; the row fails and the run goes on."""
+
+
+class DeliveryUnknownError(DeliveryError):
+    """The server had the whole message (the final "." of DATA was sent) and then the
+    connection dropped, or its reply did not come in time. It may have delivered: the row is
+    'unknown', never retried automatically (issue 8, §5; RFC 5321 §4.5.3.2, §6.1)."""
 
 
 class ServerRefusedError(DeliveryError):

@@ -132,6 +132,8 @@ class Rendered:
     html: str
     text: str
     web_html: str = ""
+    # the render's placeholder token ("" for a render made before issue 8: bare placeholders)
+    placeholder_token: str = ""
 
 
 @dataclass(frozen=True)

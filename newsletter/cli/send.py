@@ -160,6 +160,10 @@ def _print_report(report: SendReport) -> None:
         click.echo(f"Stopped; {report.released} claimed rows were handed back to the queue.")
     if report.stopped == "hourly limit":
         click.echo("The hourly limit (send.rate_per_hour) is reached; the rest waits for the next run.")
+    if report.unknown:
+        click.echo(f"Warning: {report.unknown} messages have an unknown fate: the server got the whole message "
+                   "but its final reply never came. They are NOT resent automatically; see `newsletter outbox`.",
+                   err=True)
     if report.unknown_found:
         click.echo(f"Warning: {report.unknown_found} rows were found between 'sending' and 'sent' after a crash. "
                    "They are NOT resent automatically; see `newsletter outbox` and the README section 'Never twice, never lost'.", err=True)
@@ -202,7 +206,8 @@ def outbox_cmd(ctx: click.Context, issue_id: int | None, n_errors: int, as_json:
                     [[e.row_id, e.issue_id, e.email, e.status, e.attempts, shorten(e.error, 100)] for e in errors])
     unknown = sum(c.get("unknown", 0) for c in by_issue.values())
     if unknown:
-        click.echo(f"{unknown} rows have an unknown fate (the sender stopped between 'sending' and 'sent'). "
+        click.echo(f"{unknown} rows have an unknown fate (the sender stopped between 'sending' and 'sent', or the "
+                   "server's reply to the end of the message never came). "
                    "Check the mail server's log, then `newsletter outbox resolve ISSUE --mark-sent` or `--resend`.")
 
 

@@ -170,6 +170,8 @@ renders = Table(
     Column("text", Text, nullable=False),
     Column("web_html", Text, nullable=False),
     Column("preflight", Text, nullable=False, default="[]"),  # JSON list of findings
+    # the random token of this render's placeholders (issue 8); NULL: made before, bare %%name%%
+    Column("placeholder_token", String(32)),
     Index("ix_renders_issue_id", "issue_id"),
 )
 
@@ -283,6 +285,7 @@ outbox_issues = Table(
     Column("web_url", Text, nullable=False, default=""),
     Column("send_after", UTCDateTime, nullable=False),
     Column("queued_at", UTCDateTime, nullable=False),
+    Column("placeholder_token", String(32)),  # the render's token; NULL: queued before issue 8
 )
 
 # One row per (issue, subscriber). status: pending -> leased -> sending -> sent, or

@@ -21,7 +21,7 @@ from newsletter.render.env import (
     time_hm,
     with_utm,
 )
-from newsletter.render.placeholders import placeholder
+from newsletter.render.placeholders import mark_trusted, placeholder, placeholders
 
 TITLE_CHARS = 160
 SUMMARY_CHARS = 320
@@ -80,7 +80,9 @@ def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[
     }
 
 
-def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> dict[str, Any]:
+def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], token: str = "") -> dict[str, Any]:
+    """The context of one render; ``token`` marks the per-recipient placeholders (see
+    ``placeholders.py``). Only the template's own values carry it, never content."""
     newsletter = config.newsletter(issue.newsletter_key)
     language = newsletter.language
     _ = gettext_for(language)
@@ -104,9 +106,10 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
                          "is_events": key == newsletter.events_section})
 
     brand = config.brand
-    reason = newsletter.footer_reason or _(
+    # footer_reason is the team's text (feeds.yaml): a bare %%email%% in it is a placeholder
+    reason = mark_trusted(newsletter.footer_reason, token) or _(
         "Du modtager dette nyhedsbrev, fordi %(email)s er tilmeldt %(newsletter)s fra %(organisation)s.",
-        email=placeholder("email"), newsletter=newsletter.name, organisation=brand.organisation)
+        email=placeholder("email", token), newsletter=newsletter.name, organisation=brand.organisation)
     label = _("Uge %(week)s", week=issue.iso_week) + " · " + date_long(issue.issue_date, language)
     return {
         "_": _,
@@ -131,12 +134,13 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
         "sections": sections,
         "item_count": sum(len(s["entries"]) for s in sections),
         "links": {
-            "unsubscribe": placeholder("unsubscribe_url"),
-            "preferences": placeholder("preferences_url"),
+            "unsubscribe": placeholder("unsubscribe_url", token),
+            "preferences": placeholder("preferences_url", token),
             "web": web_url(config, issue),
             "archive": f"{config.settings.base_url}/arkiv/",
             "subscribe": f"{config.settings.base_url}/tilmeld",
         },
-        "recipient": {"name": placeholder("name"), "email": placeholder("email")},
+        "recipient": {"name": placeholder("name", token), "email": placeholder("email", token)},
+        "placeholders": placeholders(token),
         "footer_reason": reason,
     }
