@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 
 from newsletter.config import Config, Settings
 from newsletter.db import Database
+from newsletter.subscribers.outgoing import drain_all
 
 CONFIG = """\
 brand:
@@ -68,6 +69,8 @@ class SMTPServer:
 
     @property
     def messages(self) -> list[tuple[str, list[str], EmailMessage]]:
+        """What arrived, once the app's background sender has handed over what it queued."""
+        assert drain_all(timeout=30), "the web app's mail queue did not drain"
         return self.sink.messages
 
 
