@@ -1,12 +1,15 @@
-"""The web app's background sender of transactional mail (issue 8 §6).
+"""The web app's background worker for sign-ups and their mail (issue 8 §6).
 
-A sign-up page answers before any SMTP work: the unit of work decides the mail
-(``signup.OutgoingMail``) and hands it here, and one thread per app sends it. So a new address
-(a confirmation goes out) and a known one (nothing to send) take the same time, and a mail
-server that is down or slow changes nothing in the answer. A temporary failure is tried again
+A sign-up page checks the form, hands the work here and answers: the same steps for every
+address. One thread per app then records the sign-up (``signup.subscribe``, a unit of work
+that decides the mail, ``signup.OutgoingMail``) and sends the mail. So a new address (rows
+written, a confirmation sent) and a known one (nothing to do) take the same time to answer,
+a mail server that is down or slow changes nothing in the answer, and two clicks on one form
+are two turns of one thread, not a race. A temporary failure is tried again
 after ``RETRY_AFTER`` seconds, a few times; a mail that still fails gives its resend slot back
-(``signup.deliver``), so the person can ask again at once. Mail in the queue is lost if the
-process stops; the person then asks for a new link, as when a mail goes astray.
+(``signup.deliver``), so the person can ask again at once. Work in the queue is lost if the
+process stops; the person then signs up or asks for a new link again, as when a mail goes
+astray.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import queue
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newsletter.config import Config
@@ -31,6 +35,9 @@ RETRY_AFTER = (5.0, 30.0)  # seconds before the 2nd and 3rd try of a temporary f
 MAX_QUEUED = 1000
 
 _senders: weakref.WeakSet[Sender] = weakref.WeakSet()
+
+# A unit of work run in the background; what it returns (if anything) is sent.
+Job = Callable[[], OutgoingMail | None]
 
 
 @dataclass(order=True)
@@ -46,29 +53,39 @@ class Sender:
         self.db = db
         self.config = config
         self.retry_after = retry_after
-        self._queue: queue.Queue[OutgoingMail] = queue.Queue(MAX_QUEUED)
+        self._queue: queue.Queue[OutgoingMail | Job] = queue.Queue(MAX_QUEUED)
         self._later: list[_Due] = []
         self._order = itertools.count()
         self._busy = 0
         self._idle = threading.Condition()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
+        self._stopped = False
         _senders.add(self)
 
-    def submit(self, outgoing: OutgoingMail | None) -> None:
-        """Queue a mail (None: nothing to send). Never blocks and never raises: when the queue
-        is full the mail is dropped with a warning and its slot given back."""
-        if outgoing is None:
-            return
-        self._ensure_thread()
+    def expect(self) -> None:
+        """Announce one ``submit(..., expected=True)`` still to come (the web app submits after
+        the answer is sent, and ``drain`` must not return in between)."""
         with self._idle:
             self._busy += 1
+
+    def submit(self, work: OutgoingMail | Job | None, expected: bool = False) -> None:
+        """Queue a mail, or a job that may return one (None: nothing to do). Never blocks and
+        never raises: when the queue is full the work is dropped with a warning."""
+        if work is None or self._stopped:
+            if expected:
+                self._done()
+            return
+        self._ensure_thread()
+        if not expected:
+            with self._idle:
+                self._busy += 1
         try:
-            self._queue.put_nowait(outgoing)
+            self._queue.put_nowait(work)
         except queue.Full:
-            log.warning("mail queue full; dropping the %s mail to subscriber %s", outgoing.kind,
-                        outgoing.subscriber_id)
-            self._give_back(outgoing)
+            log.warning("background queue full (%d); dropping %r", MAX_QUEUED, work)
+            if isinstance(work, OutgoingMail):
+                self._give_back(work)
             self._done()
 
     def drain(self, timeout: float = 30.0) -> bool:
@@ -83,6 +100,17 @@ class Sender:
                 self._idle.wait(left)
         return True
 
+    def stop(self) -> None:
+        """Stop the thread after the work in hand; queued work and retries are dropped."""
+        self._stopped = True
+        with self._idle:
+            self._busy = 0
+            self._idle.notify_all()
+        try:
+            self._queue.put_nowait(lambda: None)  # wake the thread so it sees the flag
+        except queue.Full:
+            pass
+
     # --- the thread ----------------------------------------------------------------------------
 
     def _ensure_thread(self) -> None:
@@ -92,12 +120,24 @@ class Sender:
                 self._thread.start()
 
     def _run(self) -> None:
-        while True:
+        while not self._stopped:
             wait = max(0.0, self._later[0].at - time.monotonic()) if self._later else None
             try:
-                due = _Due(0.0, next(self._order), self._queue.get(timeout=wait))
+                work = self._queue.get(timeout=wait)
             except queue.Empty:
                 due = heapq.heappop(self._later)
+            else:
+                if self._stopped:
+                    return
+                try:
+                    outgoing = work if isinstance(work, OutgoingMail) else work()
+                except Exception:  # noqa: BLE001 - the thread must outlive any one job
+                    log.exception("background sign-up work failed")
+                    outgoing = None
+                if outgoing is None:
+                    self._done()
+                    continue
+                due = _Due(0.0, next(self._order), outgoing)
             try:
                 self._send(due)
             except Exception:  # noqa: BLE001 - the thread must outlive any one mail
@@ -124,7 +164,7 @@ class Sender:
 
     def _done(self) -> None:
         with self._idle:
-            self._busy -= 1
+            self._busy = max(0, self._busy - 1)
             if not self._busy:
                 self._idle.notify_all()
 
@@ -132,3 +172,10 @@ class Sender:
 def drain_all(timeout: float = 30.0) -> bool:
     """Wait for every sender in this process (tests: before looking at the SMTP sink)."""
     return all(sender.drain(timeout) for sender in list(_senders))
+
+
+def stop_all() -> None:
+    """Stop every sender in this process (tests, between apps)."""
+    for sender in list(_senders):
+        sender.stop()
+        _senders.discard(sender)

@@ -23,7 +23,13 @@ from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import subscribers as q
 from newsletter.db.types import utcnow
-from newsletter.errors import BadToken, DeliveryError, SubscriberError, TemporaryDeliveryError
+from newsletter.errors import (
+    BadToken,
+    DeliveryError,
+    InvalidAddress,
+    SubscriberError,
+    TemporaryDeliveryError,
+)
 from newsletter.subscribers import mail
 from newsletter.subscribers.addresses import address_hash
 from newsletter.subscribers.common import check_newsletter, clean_language
@@ -106,6 +112,17 @@ def subscribe(db: Database, config: Config, form: SignupForm, ip: str | None,
         check_newsletter(config, key)
     language = clean_language(form.language)
     return _retrying(lambda: _subscribe(db, config, person, keys, language, ip, now))
+
+
+def subscribe_quietly(db: Database, config: Config, form: SignupForm, ip: str | None,
+                      now: datetime | None = None) -> OutgoingMail | None:
+    """``subscribe`` for the background worker: the mail to send, or None; bad input (the
+    page checked it already) is logged, not raised."""
+    try:
+        return subscribe(db, config, form, ip, now).mail
+    except SubscriberError as e:
+        log.warning("sign-up not recorded: %s", e)
+        return None
 
 
 def _subscribe(db: Database, config: Config, person: Person, keys: list[str], language: str,
@@ -199,7 +216,10 @@ def resend_confirmation(db: Database, config: Config, email: str, now: datetime 
     newsletters, never more), at most once per ``resend_after_minutes``. None when there is
     nothing to send (the page says the same either way)."""
     now = now or utcnow()
-    address = check_address(email)
+    try:
+        address = check_address(email)
+    except InvalidAddress:
+        return None
     with db.begin() as conn:
         sub = q.find_subscriber(conn, address.email)
         if sub is None or _too_soon(config, sub, now):
@@ -240,7 +260,10 @@ def send_preferences_link(db: Database, config: Config, email: str, now: datetim
     """"Send me a new link" for an expired preferences link; only to a stored address, at most
     once per ``resend_after_minutes``. None when there is nothing to send."""
     now = now or utcnow()
-    address = check_address(email)
+    try:
+        address = check_address(email)
+    except InvalidAddress:
+        return None
     with db.begin() as conn:
         sub = q.find_subscriber(conn, address.email)
         if sub is None or _too_soon(config, sub, now):

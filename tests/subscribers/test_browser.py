@@ -18,6 +18,7 @@ import pytest
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.subscribers import links_for, manage, recipients
+from newsletter.subscribers.outgoing import stop_all
 from newsletter.subscribers.tokens import make_token
 from tests.subscribers.conftest import CONFIG, SMTPServer, free_port, link_in
 from tests.subscribers.test_archive import make_issue
@@ -49,6 +50,7 @@ def server(make_config, db: Database, smtp_server: SMTPServer) -> Iterator[tuple
     yield base, config
     uv.should_exit = True
     thread.join(5)
+    stop_all()
 
 
 @pytest.fixture
