@@ -16,6 +16,7 @@
     ├── RenderError(issue)          a template or MJML failed
     ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
     │   ├── InvalidAddress(address) not a usable email address (says why)
+    │   ├── InvalidDetail(field)    a name or organisation that cannot go in a mail header
     │   ├── Suppressed              the address was erased; it may not be added back
     │   └── BadToken / ExpiredToken a link that was tampered with (400) or is too old (410)
     └── DeliveryError(recipient)
@@ -151,6 +152,17 @@ class InvalidAddress(SubscriberError):
         self.problem = problem
         self.code = code  # empty, too_long, syntax, unicode_local: the web page translates it
         super().__init__(f"{address!r}: {problem}")
+
+
+class InvalidDetail(SubscriberError):
+    """A typed name or organisation we refuse to store (issue 8): it could not be a header."""
+
+    def __init__(self, field: str, value: str, problem: str, code: str) -> None:
+        self.field = field  # name, organisation
+        self.value = value
+        self.problem = problem
+        self.code = code  # control, encoded, too_long: the web page translates it
+        super().__init__(f"{field} {value!r}: {problem}")
 
 
 class Suppressed(SubscriberError):

@@ -144,6 +144,7 @@ class Recipient:
     email: str
     name: str = ""
     language: str = "da"
+    link_key: str = ""  # the subscriber's key, named by their personal links (issue 8)
 
 
 # --- compose, review and render (issue 3) ---------------------------------------------------

@@ -64,7 +64,7 @@ def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None
 
     def rows() -> Iterator[NewRow]:
         for r in recipients(db, issue.newsletter_key, sections):
-            links = personal_links(settings, r.subscriber_id, issue.newsletter_key)
+            links = personal_links(settings, r.subscriber_id, issue.newsletter_key, r.link_key)
             yield NewRow(r.subscriber_id, r.email, r.name, links.unsubscribe_url, links.preferences_url,
                          message_id(domain))
 
