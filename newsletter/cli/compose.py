@@ -13,7 +13,7 @@ from newsletter.cli.app import App, json_option, local_time, main, pass_app, pri
 from newsletter.compose import compose
 from newsletter.db import issues as q
 from newsletter.errors import ComposeError
-from newsletter.render import render_issue, write_outputs
+from newsletter.render import last_findings, render_issue, write_outputs
 from newsletter.render.archive import build_archive
 from newsletter.render.context import partner_name
 
@@ -84,6 +84,9 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     if issue.approved_at:
         click.echo(f"Approved by {issue.approved_by} at {local_time(issue.approved_at)}")
     click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
+    for finding in last_findings(app.db, issue.id):
+        if finding.level != "info":  # what the last render did or found (issue 8: the fitting note)
+            click.echo(f"Render {finding.level}: {finding.check}: {finding.message}")
     newsletter = app.config.newsletter(issue.newsletter_key)
     for key in app.config.sections_of(newsletter):
         section = app.config.section(key)

@@ -21,11 +21,12 @@ from newsletter.models import Issue, IssueItem, Rendered
 from newsletter.render.context import build_context
 from newsletter.render.email import render_email, render_template, render_text, render_web
 from newsletter.render.env import environment_for
+from newsletter.render.fit import fit
 from newsletter.render.placeholders import fill_html, fill_text
 from newsletter.render.preflight import Finding, legal, run_checks
 
 __all__ = ["RenderResult", "render", "render_issue", "rendered_for_send", "example_values",
-           "write_outputs"]
+           "last_findings", "write_outputs"]
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,21 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     what = f"issue {issue.id} ({issue.newsletter_key} {issue.label})"
     env = environment_for(config)
     context = build_context(config, issue, placed)
-    html, mjml = render_email(env, context, config.settings.base_url, what)
-    text = render_text(env, context, what)
+    mjml_of: dict[str, str] = {}
+
+    def email(ctx: dict[str, Any]) -> str:
+        out, source = render_email(env, ctx, config.settings.base_url, what)
+        mjml_of[out] = source
+        return out
+
+    # the email and its text part fit under Gmail's clip; the web version keeps every item in full
+    html, fitted, fitting = fit(context, email)
+    mjml = mjml_of[html]
+    text = render_text(env, fitted, what)
     web = render_web(env, context, what)
     findings = run_checks(html, check_links=check_links)
+    if fitting.changed:
+        findings.insert(0, fitting.finding())
     findings += legal.check(config, html)
     shown = {e["id"] for s in context["sections"] for e in s["entries"]}
     sections = config.sections_of(config.newsletter(issue.newsletter_key))
@@ -89,6 +101,13 @@ def rendered_for_send(db: Database, config: Config, issue_id: int) -> Rendered:
     return Rendered(issue_id=issue_id, newsletter_key=issue.newsletter_key, subject=stored["subject"],
                     preheader=stored["preheader"], html=stored["html"], text=stored["text"],
                     web_html=stored["web_html"])
+
+
+def last_findings(db: Database, issue_id: int) -> list[Finding]:
+    """The preflight findings of the issue's last render (none if it was never rendered)."""
+    with db.connect() as conn:
+        stored = q.latest_render(conn, issue_id)
+    return [Finding(**f) for f in stored["preflight"]] if stored else []
 
 
 def example_values(config: Config) -> dict[str, str]:

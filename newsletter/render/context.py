@@ -130,6 +130,8 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
         },
         "sections": sections,
         "item_count": sum(len(s["entries"]) for s in sections),
+        # filled by render.fit when the email would pass Gmail's clip (issue 8)
+        "more": {"title": _("Mere fra ugen"), "entries": [], "web_only": 0},
         "links": {
             "unsubscribe": placeholder("unsubscribe_url"),
             "preferences": placeholder("preferences_url"),
