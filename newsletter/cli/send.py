@@ -25,6 +25,7 @@ from newsletter.errors import NewsletterError
 from newsletter.outbox import run
 from newsletter.outbox.models import STATUSES
 from newsletter.outbox.worker import SendReport
+from newsletter.render.preflight.base_url import advice, is_real_mail, problem, require_public
 
 
 def _parse_at(value: str | None, timezone: str) -> datetime | None:
@@ -48,6 +49,9 @@ def test_send_cmd(app: App, issue_id: int, to: str) -> None:
     addresses = [a.strip() for a in to.split(",") if a.strip()]
     if not addresses:
         raise click.BadParameter("give at least one address", param_hint="--to")
+    settings = app.config.settings
+    if is_real_mail(settings.smtp_url) and problem(settings.base_url):
+        click.echo(f"Warning: {advice(settings.base_url)}", err=True)  # reviewers only: not refused
     replies = run.test_send(app.db, app.config, issue_id, addresses)
     for address, reply in zip(addresses, replies, strict=True):
         click.echo(f"{address}: {reply}")
@@ -60,6 +64,7 @@ def test_send_cmd(app: App, issue_id: int, to: str) -> None:
 @pass_app
 def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
     """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op)."""
+    require_public(app.config, "queue")  # the rows keep unsubscribe links built from BASE_URL
     report = run.queue_issue(app.db, app.config, issue_id, _parse_at(at, app.config.data.schedule.timezone))
     if as_json:
         print_json(report)
@@ -78,6 +83,7 @@ def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
 @pass_app
 def send_cmd(app: App, workers: int | None, rate: float | None, wait: bool, as_json: bool) -> None:
     """Send due outbox rows. SIGTERM or Ctrl-C finishes the messages in flight and stops."""
+    require_public(app.config, "send")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     options = run.SendOptions(workers=workers, rate_per_second=rate, wait=wait)

@@ -23,7 +23,7 @@ from newsletter.render.email import render_email, render_template, render_text, 
 from newsletter.render.env import environment_for
 from newsletter.render.fit import fit
 from newsletter.render.placeholders import fill_html, fill_text
-from newsletter.render.preflight import Finding, legal, run_checks
+from newsletter.render.preflight import Finding, base_url, legal, run_checks
 
 __all__ = ["RenderResult", "render", "render_issue", "rendered_for_send", "example_values",
            "last_findings", "write_outputs"]
@@ -54,10 +54,11 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     mjml = mjml_of[html]
     text = render_text(env, fitted, what)
     web = render_web(env, context, what)
-    findings = run_checks(html, check_links=check_links)
+    findings = run_checks(html, check_links=check_links, web_url=context["links"]["web"])
     if fitting.changed:
         findings.insert(0, fitting.finding())
     findings += legal.check(config, html)
+    findings += base_url.check(config)
     shown = {e["id"] for s in context["sections"] for e in s["entries"]}
     sections = config.sections_of(config.newsletter(issue.newsletter_key))
     for p in placed:
@@ -111,9 +112,13 @@ def last_findings(db: Database, issue_id: int) -> list[Finding]:
 
 
 def example_values(config: Config) -> dict[str, str]:
-    """What ``render`` fills the placeholders with for the preview."""
+    """What ``render`` fills the placeholders with for the preview and test-send: real pages
+    of the web app that say this was a test copy and act on nobody (issue 8)."""
+    from newsletter.render.archive import SAMPLE_PATHS
+
     base = config.settings.base_url
-    return {"unsubscribe_url": f"{base}/afmeld/EKSEMPEL", "preferences_url": f"{base}/indstillinger/EKSEMPEL",
+    return {"unsubscribe_url": base + SAMPLE_PATHS["unsubscribe"],
+            "preferences_url": base + SAMPLE_PATHS["preferences"],
             "name": "Mette Eksempel", "email": "mette@eksempel.dk", "web_url": f"{base}/arkiv/"}
 
 

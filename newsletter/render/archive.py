@@ -75,6 +75,22 @@ def index_document(env: Environment, config: Config, newsletters: list[dict[str,
     return render_template(env, "web/archive_index.html.j2", context, "archive")
 
 
+SAMPLE_PATHS = {"unsubscribe": "/eksempel/afmeld", "preferences": "/eksempel/indstillinger"}
+
+
+def sample_document(env: Environment, config: Config, kind: str, language: str = "da") -> str:
+    """The page the personal links of a preview or [TEST] mail lead to: it acts on nobody."""
+    brand = config.brand
+    base = config.settings.base_url
+    context = {"_": gettext_for(language), "language": language, "kind": kind,
+               "brand": {"name": brand.name, "organisation": brand.organisation,
+                         "colors": brand.colors.model_dump(), "font_family": brand.font_family,
+                         "logo_url": brand.logo_url, "logo_alt": brand.logo_alt,
+                         "website": brand.website, "contact_email": brand.contact_email},
+               "archive_url": f"{base}/arkiv/", "subscribe_url": f"{base}/tilmeld"}
+    return render_template(env, "web/sample.html.j2", context, "sample page")
+
+
 def sent_web_html(db: Database, config: Config, issue: Issue) -> str:
     """The web version of a sent issue as it was stored when it went out.
 

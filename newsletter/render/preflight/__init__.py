@@ -31,7 +31,7 @@ def parse(html: str) -> Any:
 
 
 def run_checks(html: str, *, check_links: bool = False, timeout: float = 10.0,
-               concurrency: int = 8) -> list[Finding]:
+               concurrency: int = 8, web_url: str = "") -> list[Finding]:
     from newsletter.render.preflight import images, links, size
 
     doc = parse(html)
@@ -39,5 +39,5 @@ def run_checks(html: str, *, check_links: bool = False, timeout: float = 10.0,
     for module in (size, images, links):
         findings.extend(module.check(doc, html))
     if check_links:
-        findings.extend(links.check_online(doc, timeout=timeout, concurrency=concurrency))
+        findings.extend(links.check_online(doc, timeout=timeout, concurrency=concurrency, web_url=web_url))
     return findings
