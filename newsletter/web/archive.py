@@ -1,7 +1,8 @@
 """The public archive of SENT issues at ``/arkiv/`` (the "Se webversionen" link of every email):
 the front page, an index per newsletter, one page per issue (its stored web render) and the
-newsletter's Atom feed. Drafts, approved and queued issues are 404, the same as a week that
-never existed. Also the two pages the personal links of a preview or [TEST] mail lead to. Built from the database on each request with the same functions as
+newsletter's Atom feed. An issue is public from the moment its first message goes out
+(``render.archive.is_published``); drafts, approved issues and queued ones not yet sending are
+404, the same as a week that never existed. Also the two pages the personal links of a preview or [TEST] mail lead to. Built from the database on each request with the same functions as
 ``newsletter archive build`` (``newsletter.render.archive``), so the two never differ.
 """
 
@@ -28,7 +29,9 @@ from newsletter.render.archive import (
     archive_entry,
     feed_document,
     index_document,
+    is_published,
     parse_archive_name,
+    published_issues,
     sample_document,
     sent_web_html,
 )
@@ -60,8 +63,7 @@ def routes(config: Config, db: Database) -> list[Route]:
         raise HTTPException(404)
 
     def sent_issues(key: str) -> list[Issue]:
-        with db.connect() as conn:
-            return q.list_issues(conn, key, status="sent")
+        return published_issues(db, key)
 
     def listing(newsletter: NewsletterConfig) -> dict[str, Any]:
         entries = [archive_entry(config, issue, newsletter.language, PREFIX)
@@ -91,8 +93,8 @@ def routes(config: Config, db: Database) -> list[Route]:
     def web_html(key: str, year: int, week: int) -> str | None:
         with db.connect() as conn:
             issue = q.find_issue(conn, key, year, week)
-        if issue is None or issue.status != "sent":
-            return None
+            if issue is None or not is_published(conn, issue):
+                return None
         return sent_web_html(db, config, issue)
 
     async def issue_page(request: Request) -> Response:
