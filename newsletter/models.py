@@ -93,6 +93,7 @@ class SourceReport:
     duration_ms: int = 0
     warnings: tuple[str, ...] = ()
     no_connection: bool = False  # the server was never reached (DNS, no route, connect timeout)
+    queued_ms: int = 0  # waiting for a per-host connection slot; not part of the deadline (issue 8)
 
 
 @dataclass(frozen=True)

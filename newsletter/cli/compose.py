@@ -90,6 +90,7 @@ def issue_group() -> None:
 def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     """Print the issue's texts, sections and items (item ids are used by `issue edit`)."""
     from newsletter import review
+    from newsletter.render import last_findings
     from newsletter.render.context import partner_name
 
     issue, placed = review.get(app.read_db, issue_id)
@@ -100,6 +101,9 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     if issue.approved_at:
         click.echo(f"Approved by {issue.approved_by} at {local_time(issue.approved_at)}")
     click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
+    for finding in last_findings(app.db, issue.id):
+        if finding.level != "info":  # what the last render did or found (issue 8: the fitting note)
+            click.echo(f"Render {finding.level}: {finding.check}: {finding.message}")
     newsletter = app.config.newsletter(issue.newsletter_key)
     for key in app.config.sections_of(newsletter):
         section = app.config.section(key)

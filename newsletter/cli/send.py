@@ -63,6 +63,11 @@ def test_send_cmd(app: App, issue_id: int, to: str, as_json: bool) -> None:
             problems.append(str(e).rstrip("."))
     if problems:  # one bad address sends nothing: the reviewers get the same copy or none
         raise click.BadParameter("; ".join(problems) + ". Nothing was sent", param_hint="--to")
+    from newsletter.render.preflight.base_url import advice, is_real_mail, problem
+
+    settings = app.config.settings
+    if is_real_mail(settings.smtp_url) and problem(settings.base_url):
+        click.echo(f"Warning: {advice(settings.base_url)}", err=True)  # reviewers only: not refused
     replies = run.test_send(app.db, app.config, issue_id, addresses)
     if as_json:
         print_json([{"to": a, "reply": r} for a, r in zip(addresses, replies, strict=True)])
@@ -79,6 +84,9 @@ def test_send_cmd(app: App, issue_id: int, to: str, as_json: bool) -> None:
 @pass_app
 def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
     """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op)."""
+    from newsletter.render.preflight.base_url import require_public
+
+    require_public(app.config, "queue")  # the rows keep unsubscribe links built from BASE_URL
     report = run.queue_issue(app.db, app.config, issue_id, _parse_at(at))
     if as_json:
         print_json(report)
@@ -97,6 +105,9 @@ def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
 @pass_app
 def send_cmd(app: App, workers: int | None, rate: float | None, wait: bool, as_json: bool) -> None:
     """Send due outbox rows. SIGTERM or Ctrl-C finishes the messages in flight and stops."""
+    from newsletter.render.preflight.base_url import require_public
+
+    require_public(app.config, "send")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     options = run.SendOptions(workers=workers, rate_per_second=rate, wait=wait)
