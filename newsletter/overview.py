@@ -53,7 +53,7 @@ class NewsletterWeek:
     iso_year: int
     iso_week: int
     current: IssueState | None
-    todo: tuple[str, ...]  # Danish sentences, most urgent first
+    todo: tuple[tuple[str, dict[str, int]], ...]  # Danish sentences with their numbers, most urgent first
 
 
 @dataclass(frozen=True)
@@ -113,27 +113,28 @@ def _state(conn: Connection, config: Config, issue: Issue, now: datetime) -> Iss
         planned=planned_send(config, issue))
 
 
-def todo(state: IssueState | None, now: datetime) -> tuple[str, ...]:
-    """What the team still has to do for this week's issue, in Danish, most urgent first."""
+def todo(state: IssueState | None, now: datetime) -> tuple[tuple[str, dict[str, int]], ...]:
+    """What the team still has to do for this week's issue, most urgent first: Danish sentences
+    (the workspace's texts translate them) and the numbers that go in them."""
     if state is None:
-        return ("Ugens udgave er ikke lavet endnu: lav kladden.",)
-    items: list[str] = []
+        return (("Ugens udgave er ikke lavet endnu: lav kladden.", {}),)
+    items: list[tuple[str, dict[str, int]]] = []
     if state.state == "draft":
         if not state.render_current:
-            items.append("Se forhåndsvisningen (ændret siden sidst).")
+            items.append(("Se forhåndsvisningen (ændret siden sidst).", {}))
         if state.errors:
-            items.append(f"{state.errors} fejl i tjekket før afsendelse skal rettes.")
+            items.append(("{n} fejl i tjekket før afsendelse skal rettes.", {"n": state.errors}))
         if state.warnings:
-            items.append(f"{state.warnings} advarsler i tjekket før afsendelse.")
-        items.append("Ikke godkendt endnu.")
+            items.append(("{n} advarsler i tjekket før afsendelse.", {"n": state.warnings}))
+        items.append(("Ikke godkendt endnu.", {}))
     elif state.state == "approved":
-        items.append("Godkendt: planlæg afsendelsen eller send nu.")
+        items.append(("Godkendt: planlæg afsendelsen eller send nu.", {}))
     elif state.state == "sending":
         failed = state.counts.get("failed", 0) + state.counts.get("bounced", 0)
         if failed:
-            items.append(f"{failed} modtagere kunne ikke få mailen.")
+            items.append(("{n} modtagere kunne ikke få mailen.", {"n": failed}))
     if state.planned and state.state in ("draft", "approved") and state.planned < now:
-        items.insert(0, "Den planlagte afsendelse er overskredet.")
+        items.insert(0, ("Den planlagte afsendelse er overskredet.", {}))
     return tuple(items)
 
 
