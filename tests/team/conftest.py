@@ -125,3 +125,7 @@ def clients(db: Database, team_config: Config, team_users: dict[str, str]) -> It
     yield made
     for client in made.open:
         client.close()
+
+
+# the real SMTP server (aiosmtpd on 127.0.0.1) of the subscribers' tests
+from tests.subscribers.conftest import smtp_server  # noqa: E402, F401
