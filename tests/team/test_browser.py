@@ -126,7 +126,8 @@ def shots(browser: Any, cookies: list[Any], url: str, name: str) -> None:
     """Screenshots of ``url`` at phone and laptop width, as the logged-in user of ``cookies``."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (375, 1280):
-        context = browser.new_context(viewport={"width": width, "height": 900}, locale="da-DK")
+        # tall enough that the preview's frames are on screen (Chromium skips painting far-off frames)
+        context = browser.new_context(viewport={"width": width, "height": 1600}, locale="da-DK")
         context.add_cookies(cookies)
         page = context.new_page()
         page.goto(url)

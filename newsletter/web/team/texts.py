@@ -7,6 +7,7 @@ Dates and times are shown in Danish time (Europe/Copenhagen), "kl. 9.00", "uge 4
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,10 @@ EN: dict[str, str] = {
     "Det lykkedes ikke": "That did not work",
     # statuses
     "kladde": "draft", "godkendt": "approved", "planlagt": "scheduled", "sendes": "sending",
-    "sendt": "sent", "i kø": "queued",
+    "sendt": "sent", "i kø": "queued", "Systemet": "The system",
+    "{n} fejl": "{n} errors", "{n} advarsler": "{n} warnings",
+    "skal rettes eller begrundes, før udgaven kan godkendes.": "must be fixed or explained before the issue can be approved.",
+    "Se tjekket før afsendelse.": "See the checks before sending.",
     # start page
     "Her er ugens nyhedsbrev, og hvad der mangler, før det kan sendes.": "This week's newsletter, and what is left before it can go out.",
     "Sendes": "Goes out", "Sendt": "Sent", "{n} af {total} sendt": "{n} of {total} sent",
@@ -228,6 +232,23 @@ def week(iso_week: int, lang: str = "da") -> str:
 
 def reason(value: str, lang: str = "da") -> str:
     return t(lang, REASONS.get(value, value))
+
+
+SYSTEM_ACTORS = ("compose", "queue", "send", "unqueue", "curate", "scheduler")
+
+
+def actor(name: str, lang: str = "da") -> str:
+    """Who did it: a person's user name, or "Systemet" for the pipeline's own steps."""
+    return t(lang, "Systemet") if name in SYSTEM_ACTORS else name
+
+
+def finding(message: str, lang: str = "da") -> str:
+    """The size line of the preflight in the reader's language (the other findings are shown
+    as the check wrote them, with Danish advice beside them)."""
+    match = re.match(r"HTML is ([\d.]+ KB) \(Gmail clips at ~102 KB\)\.$", message)
+    if match and lang == "da":
+        return f"Mailen fylder {match.group(1).replace('.', ',')} (Gmail klipper ved ca. 102 KB)."
+    return message
 
 
 def role(value: str, lang: str = "da") -> str:
