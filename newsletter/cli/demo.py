@@ -10,6 +10,7 @@ nothing is collected, queued or sent twice.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,6 +59,8 @@ class DemoReport:
     sent: int = 0
     outbox_folder: Path | None = None
     outbox_counts: dict[str, int] = field(default_factory=dict)
+    login_user: str = ""
+    login_password: str = ""  # a fresh random one on every run (the demo's own database only)
 
 
 def demo_config(folder: Path) -> Config:
@@ -135,9 +138,24 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
         status = outbox_status(db, issue.id)
         report.outbox_counts = {c.status: c.count for c in status.counts}
         report.outbox_folder = folder / "outbox"
+        report.login_user, report.login_password = demo_user(db, config)
     finally:
         db.dispose()
     return report
+
+
+def demo_user(db: Database, config: Config) -> tuple[str, str]:
+    """An admin "demo" for the workspace (issue 9), with a new random password each run."""
+    from newsletter import accounts
+    from newsletter.errors import NotFound
+
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    try:
+        link = accounts.reset(db, config, "demo")
+    except NotFound:
+        link = accounts.add_user(db, config, "demo", "demo@eksempel.dk", "admin")
+    accounts.set_password(db, config, link.link.rsplit("/", 1)[1], password)
+    return "demo", password
 
 
 def _as_json(report: DemoReport) -> dict[str, Any]:
@@ -154,7 +172,7 @@ def demo(app: App, folder: Path, as_json: bool) -> None:
 
     Collects the sample partner news, adds a curated event, drafts this week's issue,
     renders it, approves it as "demo", and sends it to four sample subscribers as .eml
-    files in DIR/outbox.
+    files in DIR/outbox. Creates the workspace user "demo" and prints how to log in.
     """
     report = run_demo(folder)
     if as_json:
@@ -176,5 +194,9 @@ def demo(app: App, folder: Path, as_json: bool) -> None:
         click.echo("3. This week's issue was already approved and sent by an earlier demo run.")
     click.echo(f"4. Queued {report.queued} messages, sent {report.sent} to {report.outbox_folder}/ (.eml files).")
     print_table("Outbox", ["status", "messages"], [[k, v] for k, v in sorted(report.outbox_counts.items())])
+    database = f"sqlite:///{(folder / 'newsletter.db').resolve()}"
     click.echo(f"\nLook around: newsletter --config {DEMO_CONFIG} issue show {report.issue_id}  "
-               f"(with DATABASE_URL=sqlite:///{(folder / 'newsletter.db').resolve()})")
+               f"(with DATABASE_URL={database})")
+    click.echo(f"\nThe team's workspace in the browser: DATABASE_URL={database} newsletter --config {DEMO_CONFIG} serve")
+    click.echo(f"  then open http://127.0.0.1:8000/team/ and log in as {report.login_user} with the password "
+               f"{report.login_password}")
