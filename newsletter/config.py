@@ -213,6 +213,18 @@ class SubscribersConfig(_Model):
     privacy_url: str = ""
 
 
+class TeamConfig(_Model):
+    """The team's browser workspace (issue 9); see docs/workspace.md."""
+
+    four_eyes: bool = False  # the approver may not be the last person who edited the issue
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_ip: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    set_password_hours: int = Field(default=72, ge=1, le=24 * 30)
+
+
 class FileConfig(_Model):
     """The shape of feeds.yaml."""
 
@@ -221,6 +233,7 @@ class FileConfig(_Model):
     collect: CollectConfig = CollectConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     send: SendConfig = SendConfig()
+    team: TeamConfig = TeamConfig()
     sections: tuple[SectionConfig, ...] = Field(min_length=1)
     partners: tuple[PartnerConfig, ...] = ()
     newsletters: tuple[NewsletterConfig, ...] = Field(min_length=1)

@@ -13,6 +13,9 @@
     ├── ComposeError                compose or review cannot do what was asked
     │   ├── EmptyWeek               no new items for the issue; nothing was composed
     │   └── IssueStateError         the issue's status does not allow it (approved, sent)
+    │       └── ApprovalBlocked     not rendered since the last edit, or preflight errors
+    ├── AccountError                a team account: unknown user, weak password, old link
+    │   └── NotAllowed              the role or the four-eyes rule forbids it (web: 403)
     ├── RenderError(issue)          a template or MJML failed
     ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
     │   ├── InvalidAddress(address) not a usable email address (says why)
@@ -211,3 +214,18 @@ class ServerRefusedError(DeliveryError):
 
 class InvalidTime(NewsletterError):
     """A time a person typed (``--at``, ``--starts``) that is not a real time, or is in the past."""
+
+
+class AccountError(NewsletterError):
+    """A team account (issue 9): unknown user, weak password, used or expired link."""
+
+
+class NotAllowed(AccountError):
+    """The user's role, or the four-eyes rule, does not allow this (web: 403)."""
+
+    status = 403
+
+
+class ApprovalBlocked(IssueStateError):
+    """approve (or queue) refused: never rendered, edited since the render, or preflight
+    errors without an override reason (issue 8 §8)."""

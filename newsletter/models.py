@@ -235,3 +235,19 @@ class IssueItem:
     @property
     def summary(self) -> str:
         return self.summary_override if self.summary_override is not None else self.item.summary_text
+
+
+# --- the team's accounts (issue 9) ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class User:
+    """A member of the communications team. ``role``: editor, approver or admin."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+    disabled: bool
+    has_password: bool
+    created_at: datetime
+    last_login_at: datetime | None = None

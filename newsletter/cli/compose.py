@@ -226,12 +226,17 @@ def render_cmd(app: App, issue_id: int, out: Path | None, offline: bool, as_json
 @main.command("approve")
 @click.argument("issue_id", type=int)
 @by_option
+@click.option("--override", default=None, metavar="REASON",
+              help="Approve despite preflight errors; the reason is kept in the audit log.")
 @pass_app
-def approve_cmd(app: App, issue_id: int, by: str) -> None:
-    """Approve an issue for sending (records who and when)."""
+def approve_cmd(app: App, issue_id: int, by: str, override: str | None) -> None:
+    """Approve a rendered issue for sending (records who and when).
+
+    Refused when the issue changed after its last render, or has preflight errors (unless
+    --override gives a reason); with team.four_eyes the last editor may not approve."""
     from newsletter import review
 
-    issue = review.approve(app.db, issue_id, by)
+    issue = review.approve(app.db, issue_id, by, override=override, four_eyes=app.config.data.team.four_eyes)
     click.echo(f"Issue {issue.id} approved by {issue.approved_by} at {local_time(issue.approved_at)}.")
 
 

@@ -83,18 +83,39 @@ def test_send_cmd(app: App, issue_id: int, to: str, as_json: bool) -> None:
 @json_option
 @pass_app
 def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
-    """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op)."""
+    """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op).
+
+    On a queued issue, --at moves the rows not yet sent to the new time."""
     from newsletter.render.preflight.base_url import require_public
 
     require_public(app.config, "queue")  # the rows keep unsubscribe links built from BASE_URL
     report = run.queue_issue(app.db, app.config, issue_id, _parse_at(at))
     if as_json:
         print_json(report)
+    elif report.moved:
+        click.echo(f"Issue {issue_id} was already queued; its messages not yet sent now go out from "
+                   f"{local_time(report.send_after)}.")
     elif report.already_queued:
         click.echo(f"Issue {issue_id} was already queued (from {local_time(report.send_after)}); nothing added.")
     else:
         click.echo(f"Queued issue {issue_id} for {report.added} subscribers, "
                    f"from {local_time(report.send_after)}.")
+
+
+@main.command("unqueue")
+@click.argument("issue_id", type=int)
+@json_option
+@pass_app
+def unqueue_cmd(app: App, issue_id: int, as_json: bool) -> None:
+    """Cancel a queued or scheduled issue: messages not yet sent are withdrawn, the issue is approved again."""
+    report = run.unqueue(app.db, issue_id)
+    if as_json:
+        print_json(report)
+        return
+    click.echo(f"Issue {issue_id} cancelled: {report.withdrawn} messages withdrawn, {report.already_sent} "
+               f"already sent. It is approved again; queue it with newsletter queue {issue_id} --at ...")
+    if report.in_flight:
+        click.echo(f"{report.in_flight} messages were being sent at that moment and will still go out.")
 
 
 @main.command("send")
