@@ -237,3 +237,16 @@ def audit_entries(conn: Connection, object_type: str, object_id: int) -> list[di
     return entries
 
 
+
+
+# --- the workspace (issue 9) ----------------------------------------------------------------
+
+def set_pinned(conn: Connection, item_id: int, pinned: bool) -> None:
+    conn.execute(update(items).where(items.c.id == item_id).values(pinned=pinned))
+
+
+def new_items_since(conn: Connection, since: datetime, issue_id: int) -> int:
+    """Items collected after ``since`` that the issue does not hold yet ("5 new since Tuesday")."""
+    placed = select(issue_items.c.item_id).where(issue_items.c.issue_id == issue_id)
+    return int(conn.scalar(select(func.count()).select_from(items).where(
+        items.c.first_seen_at > since, items.c.removed_at.is_(None), items.c.id.not_in(placed))) or 0)

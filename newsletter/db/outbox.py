@@ -406,10 +406,48 @@ def statuses_by_email(conn: Connection, issue_id: int) -> dict[str, str]:
     return dict(conn.execute(select(outbox.c.email, outbox.c.status).where(outbox.c.issue_id == issue_id)).all())
 
 
+# --- cancel and reschedule (issue 9 §5) ------------------------------------------------------
+
+def withdraw_pending(conn: Connection, issue_id: int) -> int:
+    """Delete the rows of an issue that have not been handed to a worker yet."""
+    return int(conn.execute(delete(outbox).where(outbox.c.issue_id == issue_id,
+                                                 outbox.c.status == PENDING)).rowcount)
+
+
+def in_flight(conn: Connection, issue_id: int) -> int:
+    """Rows a worker holds right now (leased or sending): they will still go out."""
+    return int(conn.scalar(select(func.count()).select_from(outbox).where(
+        outbox.c.issue_id == issue_id, outbox.c.status.in_((LEASED, SENDING)))) or 0)
+
+
+def drop_frozen(conn: Connection, issue_id: int) -> None:
+    """Forget the frozen issue when no row of it is left (a later queue freezes it anew)."""
+    if not _count(conn, issue_id):
+        conn.execute(delete(outbox_issues).where(outbox_issues.c.issue_id == issue_id))
+
+
+def move_pending(conn: Connection, issue_id: int, send_after: datetime, now: datetime) -> int:
+    conn.execute(update(outbox_issues).where(outbox_issues.c.issue_id == issue_id).values(send_after=send_after))
+    return int(conn.execute(update(outbox).where(outbox.c.issue_id == issue_id, outbox.c.status == PENDING)
+                            .values(send_after=send_after, updated_at=now)).rowcount)
+
+
+def move_frozen(conn: Connection, issue_id: int, send_after: datetime) -> None:
+    conn.execute(update(outbox_issues).where(outbox_issues.c.issue_id == issue_id).values(send_after=send_after))
+
+
 __all__ = [
     "active_subscribers", "add_rows", "apply", "bounce_streak", "claim", "counts", "deliveries_of", "due_count",
     "erase_subscriber",
     "get_issue", "issue_send_after", "row_subscriber", "sent_since", "subscription_id",
     "next_due", "recent_errors", "recover", "release", "requeue", "resolve_unknown",
     "save_issue", "skip", "statuses_by_email", "SENT", "FAILED",
+    "withdraw_pending", "in_flight", "drop_frozen", "move_pending", "move_frozen",
 ]
+
+
+def next_due_by_issue(conn: Connection) -> dict[int, datetime]:
+    """For each issue with rows still to send: when the earliest of them is due (issue 11)."""
+    stmt = (select(outbox.c.issue_id, func.min(outbox.c.send_after))
+            .where(outbox.c.status == PENDING).group_by(outbox.c.issue_id))
+    return {issue_id: due for issue_id, due in conn.execute(stmt)}

@@ -21,11 +21,12 @@ from newsletter.models import Issue, IssueItem, Rendered
 from newsletter.render.context import build_context
 from newsletter.render.email import render_email, render_template, render_text, render_web
 from newsletter.render.env import environment_for
+from newsletter.render.fit import fit
 from newsletter.render.placeholders import PATTERN, fill_html, fill_text, new_token
-from newsletter.render.preflight import Finding, legal, run_checks
+from newsletter.render.preflight import Finding, base_url, legal, run_checks
 
 __all__ = ["RenderResult", "render", "render_issue", "rendered_for_send", "example_values",
-           "write_outputs"]
+           "last_findings", "write_outputs"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,24 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     env = environment_for(config)
     token = new_token()
     context = build_context(config, issue, placed, token)
-    html, mjml = render_email(env, context, config.settings.base_url, what)
-    text = render_text(env, context, what)
+    mjml_of: dict[str, str] = {}
+
+    def email(ctx: dict[str, Any]) -> str:
+        out, source = render_email(env, ctx, config.settings.base_url, what)
+        mjml_of[out] = source
+        return out
+
+    # the email and its text part fit under Gmail's clip; the web version keeps every item in full
+    html, fitted, fitting = fit(context, email)
+    mjml = mjml_of[html]
+    text = render_text(env, fitted, what)
     web = render_web(env, context, what)
     check_placeholders(issue, placed, token, web, what)
-    findings = run_checks(html, check_links=check_links)
+    findings = run_checks(html, check_links=check_links, web_url=context["links"]["web"])
+    if fitting.changed:
+        findings.insert(0, fitting.finding())
     findings += legal.check(config, html, token)
+    findings += base_url.check(config)
     shown = {e["id"] for s in context["sections"] for e in s["entries"]}
     sections = config.sections_of(config.newsletter(issue.newsletter_key))
     for p in placed:
@@ -106,17 +119,32 @@ def rendered_for_send(db: Database, config: Config, issue_id: int) -> Rendered:
         stored = q.latest_render(conn, issue_id)
     if issue is None:
         raise NotFound(f"issue {issue_id} does not exist")
-    if stored is None or stored["created_at"] < issue.updated_at or not stored.get("placeholder_token"):
+    # An approved issue goes out as the render its approver saw (approve refuses a stale one,
+    # and any edit sends the issue back to draft); a draft is rendered anew when it changed,
+    # or when its render is from before placeholder tokens (issue 8 §1).
+    if stored is None or (issue.status == "draft" and (stored["created_at"] < issue.updated_at
+                                                       or not stored.get("placeholder_token"))):
         return render_issue(db, config, issue_id).rendered
     return Rendered(issue_id=issue_id, newsletter_key=issue.newsletter_key, subject=stored["subject"],
                     preheader=stored["preheader"], html=stored["html"], text=stored["text"],
                     web_html=stored["web_html"], placeholder_token=stored["placeholder_token"])
 
 
+def last_findings(db: Database, issue_id: int) -> list[Finding]:
+    """The preflight findings of the issue's last render (none if it was never rendered)."""
+    with db.connect() as conn:
+        stored = q.latest_render(conn, issue_id)
+    return [Finding(**f) for f in stored["preflight"]] if stored else []
+
+
 def example_values(config: Config) -> dict[str, str]:
-    """What ``render`` fills the placeholders with for the preview."""
+    """What ``render`` fills the placeholders with for the preview and test-send: real pages
+    of the web app that say this was a test copy and act on nobody (issue 8)."""
+    from newsletter.render.archive import SAMPLE_PATHS
+
     base = config.settings.base_url
-    return {"unsubscribe_url": f"{base}/afmeld/EKSEMPEL", "preferences_url": f"{base}/indstillinger/EKSEMPEL",
+    return {"unsubscribe_url": base + SAMPLE_PATHS["unsubscribe"],
+            "preferences_url": base + SAMPLE_PATHS["preferences"],
             "name": "Mette Eksempel", "email": "mette@eksempel.dk", "web_url": f"{base}/arkiv/"}
 
 

@@ -137,12 +137,15 @@ def names(values: Any, language: str = "da") -> str:
     return babel.lists.format_list(items, locale=LOCALES.get(language, language)) if items else ""
 
 
-def time_hm(value: datetime | None) -> str:
-    """``kl.``-less local time ``09:30``; empty for midnight (a date-only event)."""
+def time_hm(value: datetime | None, language: str = "da") -> str:
+    """``kl.``-less local time: ``9.30`` in Danish (Retskrivningsordbogen: "kl. 9.30"), ``9:30``
+    in English; empty for midnight (a date-only event)."""
     if value is None:
         return ""
     local = value.astimezone(CPH)
-    return "" if (local.hour, local.minute) == (0, 0) else local.strftime("%H:%M")
+    if (local.hour, local.minute) == (0, 0):
+        return ""
+    return f"{local.hour}{'.' if language == 'da' else ':'}{local.minute:02d}"
 
 
 def plain(value: Any) -> str:

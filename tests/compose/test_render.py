@@ -59,12 +59,12 @@ def test_email_structure_links_and_footer(db, config, weekly):
     assert "Netværksmøde der er overstået" not in body  # past event
     signup = [a for a in doc.iter("a") if "Tilmeld dig" in text_of(a)]
     assert urlsplit(signup[0].get("href")).path == "/tilmeld" and "event=42" in signup[0].get("href")
-    assert "torsdag 3. december · kl. 09:30–16:00 · Kolding Hallerne" in body
+    assert "torsdag 3. december · kl. 9.30–16.00 · Kolding Hallerne" in body  # Danish times (issue 8)
 
     for img in doc.iter("img"):
-        assert img.get("alt") and img.get("width"), lxml.html.tostring(img)
-    assert {i.get("alt") for i in doc.iter("img")} >= {"Robotarm i en produktionshal", "Danmarks Produktionscentrum",
-                                                        "Fredericia: havneudvidelse giver plads til 400 job"}
+        assert img.get("alt") is not None and img.get("width"), lxml.html.tostring(img)
+    # an image without alt of its own is decorative (alt=""), not a repeat of the title after it (issue 8)
+    assert {i.get("alt") for i in doc.iter("img")} == {"Robotarm i en produktionshal", "Danmarks Produktionscentrum", ""}
     # footer: markedsføringsloven §10, e-handelsloven §7
     assert link_by_text(doc, "Afmeld nyhedsbrevet").get("href") == "%%unsubscribe_url%%"
     assert link_by_text(doc, "Skift dine indstillinger").get("href") == "%%preferences_url%%"
@@ -204,7 +204,7 @@ def test_render_writes_preview_files(db, config, weekly, tmp_path):
     paths = write_outputs(config, result, tmp_path / "out")
     assert sorted(p.name for p in paths) == ["email.html", "email.txt", "preview.html", "web.html"]
     email = (tmp_path / "out" / "email.html").read_text()
-    assert "%%" not in email and "/afmeld/EKSEMPEL" in email
+    assert "%%" not in email and "/eksempel/afmeld" in email  # a real page (issue 8), not a 404
     preview = doc_of((tmp_path / "out" / "preview.html").read_text())
     widths = [f.get("class") for f in preview.iter("figure")]
     # both frames hold the email itself (so they can grow to its full height), and the files are readable
