@@ -16,7 +16,7 @@ from typing import Any
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as q
-from newsletter.errors import NotFound, RenderError
+from newsletter.errors import IssueStateError, NotFound, RenderError
 from newsletter.models import Issue, IssueItem, Rendered
 from newsletter.render.context import build_context
 from newsletter.render.email import render_email, render_template, render_text, render_web
@@ -125,9 +125,32 @@ def rendered_for_send(db: Database, config: Config, issue_id: int) -> Rendered:
     if stored is None or (issue.status == "draft" and (stored["created_at"] < issue.updated_at
                                                        or not stored.get("placeholder_token"))):
         return render_issue(db, config, issue_id).rendered
+    if not stored.get("placeholder_token"):
+        return _tokenised(db, config, issue, stored)
     return Rendered(issue_id=issue_id, newsletter_key=issue.newsletter_key, subject=stored["subject"],
                     preheader=stored["preheader"], html=stored["html"], text=stored["text"],
                     web_html=stored["web_html"], placeholder_token=stored["placeholder_token"])
+
+
+def _tokenised(db: Database, config: Config, issue: Issue, stored: dict[str, Any]) -> Rendered:
+    """An approved render from before placeholder tokens (issue 8 §1) cannot go out as it is: in
+    it, content that spells ``%%email%%`` is indistinguishable from the template's placeholder.
+    The issue is rendered again; if that is the approved render but for the tokens, it goes out
+    (what the approver saw, with only the template's placeholders marked). Otherwise refuse."""
+    with db.connect() as conn:
+        placed = q.issue_items_full(conn, issue.id)
+    again = render(config, issue, placed).rendered
+    marked = f".{again.placeholder_token}%%"
+
+    def same(new: str, old: str) -> bool:
+        return " ".join(new.replace(marked, "%%").split()) == " ".join(old.split())
+
+    if (again.subject == stored["subject"] and again.preheader == stored["preheader"]
+            and same(again.html, stored["html"]) and same(again.text, stored["text"])):
+        return again
+    raise IssueStateError(f"issue {issue.id} was approved with a render from before placeholder tokens "
+                          "(issue 8), and it renders differently now; send it back to draft "
+                          f"(newsletter issue edit {issue.id} ...), render it and approve it again")
 
 
 def last_findings(db: Database, issue_id: int) -> list[Finding]:

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import lxml.html
+import pytest
 from sqlalchemy import select, update
 
 from newsletter import review
@@ -26,6 +27,7 @@ from newsletter.curate import CuratedInput, add_curated
 from newsletter.db import Database
 from newsletter.db.schema import outbox, outbox_issues, renders
 from newsletter.db.types import utcnow
+from newsletter.errors import IssueStateError
 from newsletter.outbox.run import queue_issue, send_due
 from newsletter.render import render_issue
 from newsletter.render.placeholders import NAMES
@@ -158,8 +160,9 @@ def test_placeholders_in_content_reach_readers_as_text(db: Database, make_config
 
 def test_renders_and_queued_issues_from_before_the_token_still_send(db: Database, make_config: Any,
                                                                     http_server: Any) -> None:
-    """A render stored before issue 8 (no token, bare placeholders) is rendered anew when the
-    issue is queued; an issue already frozen in the outbox without a token is filled the old way."""
+    """A render approved before issue 8 (no token, bare placeholders) is rendered anew when the
+    issue is queued, and goes out only if that is the approved render but for the tokens; an
+    issue already frozen in the outbox without a token is filled the old way."""
     now = utcnow()
     when = (now - timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
     feed = http_server.add("/a.xml", _feed(("email",), when), content_type="application/rss+xml")
@@ -168,12 +171,23 @@ def test_renders_and_queued_issues_from_before_the_token_still_send(db: Database
     collect(db, config)
     issue = compose(db, config, "ugebrev", now=utcnow())
     old = render_issue(db, config, issue.id).rendered
-    bare = re.sub(r"(%%[a-z_]+)\.[0-9a-f]{16}%%", r"\1%%", old.html)
-    with db.begin() as conn:  # as an older version stored it
-        conn.execute(update(renders).where(renders.c.issue_id == issue.id).values(placeholder_token=None, html=bare))
+
+    def bare(text: str) -> str:
+        return re.sub(r"(%%[a-z_]+)\.[0-9a-f]{16}%%", r"\1%%", text)
+
+    with db.begin() as conn:  # as an older version stored it: bare placeholders, no token
+        conn.execute(update(renders).where(renders.c.issue_id == issue.id)
+                     .values(placeholder_token=None, html=bare(old.html), text=bare(old.text)))
     review.approve(db, issue.id, "Mette")
     people = add_subscribers(db, 2)
-    queue_issue(db, config, issue.id)
+    with db.begin() as conn:  # approved, then the templates changed: it would not go out as approved
+        conn.execute(update(renders).where(renders.c.issue_id == issue.id)
+                     .values(html=bare(old.html).replace("Afmeld nyhedsbrevet", "Afmeld")))
+    with pytest.raises(IssueStateError, match="render it and approve it again"):
+        queue_issue(db, config, issue.id)
+    with db.begin() as conn:
+        conn.execute(update(renders).where(renders.c.issue_id == issue.id).values(html=bare(old.html)))
+    queue_issue(db, config, issue.id)  # rendered again: identical but for the tokens, so it goes
     with db.connect() as conn:
         frozen = conn.execute(select(outbox_issues).where(outbox_issues.c.issue_id == issue.id)).one()
     assert frozen.placeholder_token and frozen.placeholder_token != old.placeholder_token
@@ -221,6 +235,7 @@ def test_the_teams_own_bare_placeholders_still_work(db: Database, make_config: A
     config = make_config(text)
     collect(db, config)
     issue = compose(db, config, "ugebrev", now=utcnow())
+    render_issue(db, config, issue.id)
     review.approve(db, issue.id, "Mette")
     people = add_subscribers(db, 1)
     with SMTPServer(SinkHandler()) as server:
@@ -252,9 +267,19 @@ def test_an_issue_queued_before_the_upgrade_sends_after_migrating(db_url: str) -
 
     old = open_db(db_url, migrate=False)
     migrate(old, "0006")
-    people = add_subscribers(old, 3)
     now = utcnow()
-    with old.begin() as conn:
+    people = []
+    with old.begin() as conn:  # the tables as they were at 0006 (later migrations add columns)
+        for i in range(3):
+            email = f"person{i}@modtager.dk"
+            conn.execute(text("INSERT INTO subscribers (email, email_display, name, organisation, language, "
+                              "created_at, updated_at) VALUES (:e, :e, 'Ole', '', 'da', :now, :now)"),
+                         {"e": email, "now": now})
+            sid = conn.execute(text("SELECT id FROM subscribers WHERE email = :e"), {"e": email}).scalar_one()
+            conn.execute(text("INSERT INTO subscriptions (subscriber_id, newsletter_key, status, all_sections, "
+                              "created_at, updated_at, confirmed_at) VALUES (:s, 'ugebrev', 'active', :t, :now, "
+                              ":now, :now)"), {"s": sid, "t": True, "now": now})
+            people.append((sid, email))
         conn.execute(text("INSERT INTO outbox_issues (issue_id, newsletter_key, subject, preheader, html, text, "
                           "web_url, send_after, queued_at) VALUES (1, 'ugebrev', 'Uge 48', '', :html, :text, "
                           "'https://nyhedsbrev.example.dk/arkiv/1', :now, :now)"),
