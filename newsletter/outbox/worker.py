@@ -84,7 +84,7 @@ class SendReport:
 
     @property
     def done(self) -> int:
-        return self.sent + self.failed + self.bounced
+        return self.sent + self.failed + self.bounced + self.unknown
 
 
 class Worker:
