@@ -1,6 +1,8 @@
 """Fault measurement of the send path (issue 8, §5): what a kill or a lost reply does.
 
-Run: ``.venv/bin/python bench/outbox_faults.py [--kills 20] [--recipients 400] [--seed 8]``
+Run: ``.venv/bin/python bench/outbox_faults.py [--kills 20] [--recipients 400] [--seed 8]
+[--postgres postgresql://postgres@127.0.0.1:5432/test]`` (with ``--postgres`` the kills run
+in a fresh schema of that database, dropped afterwards; the default is a temporary SQLite file)
 
 An aiosmtpd server in this process keeps every message and counts copies per recipient.
 
@@ -28,13 +30,17 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from newsletter.db import Database, open_db  # noqa: E402
 from newsletter.db import outbox as q  # noqa: E402
@@ -116,8 +122,26 @@ def fill(db: Database, n: int) -> list[str]:
     return emails
 
 
-def kills(folder: Path, n: int, k: int, seed: int) -> dict[str, int]:
-    db_url = f"sqlite:///{folder / 'kills.db'}"
+@contextmanager
+def database(folder: Path, postgres: str) -> Iterator[str]:
+    """A fresh database URL: a SQLite file, or a new PostgreSQL schema (dropped afterwards)."""
+    if not postgres:
+        yield f"sqlite:///{folder / 'kills.db'}"
+        return
+    base = postgres.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def kills(db_url: str, folder: Path, n: int, k: int, seed: int) -> dict[str, int]:
     db = open_db(db_url)
     emails = fill(db, n)
     config = folder / "feeds.yaml"
@@ -206,10 +230,15 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=400)
     parser.add_argument("--share", type=float, default=0.25, help="share of recipients with a lost/late reply")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--postgres", default="", help="run the kills on this PostgreSQL database (a fresh schema)")
+    parser.add_argument("--only", default="kills,faults")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print("kills: ", kills(Path(tmp), args.recipients, args.kills, args.seed), flush=True)
-        print("faults:", faults(Path(tmp), args.recipients, args.share, args.seed), flush=True)
+        if "kills" in args.only:
+            with database(Path(tmp), args.postgres) as url:
+                print("kills: ", kills(url, Path(tmp), args.recipients, args.kills, args.seed), flush=True)
+        if "faults" in args.only:
+            print("faults:", faults(Path(tmp), args.recipients, args.share, args.seed), flush=True)
 
 
 if __name__ == "__main__":
