@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -206,7 +207,7 @@ class MessageTemplate:
         text_values = {
             "unsubscribe_url": person.unsubscribe_url,
             "preferences_url": person.preferences_url,
-            "name": _one_line(person.name),
+            "name": _plain_name(person.name),
             "email": person.email,
         }
         out = [self._headers(person, now), self._head]
@@ -257,14 +258,24 @@ _ASCII_ATOM = re.compile(r"^[A-Za-z0-9 .'_-]*$")
 
 
 def _address(name: str, email: str) -> str:
-    name = _one_line(name)[:120]
+    name = _plain_name(name)[:120]
     if not name:
         return email
     if _ASCII_ATOM.match(name):
         return formataddr((name, email))
-    # Non-ASCII names (æøå) need RFC 2047 encoded words; let the email package fold them.
-    header = policy.SMTP.header_factory("To", str(Address(name, addr_spec=email)))
-    return header.fold(policy=policy.SMTP).removeprefix("To: ").rstrip("\r\n")
+    # Anything else (æøå, quotes, commas, "=?...?=") goes out as RFC 2047 encoded words made
+    # here from the name as text: the name is never read as header syntax. Letting the email
+    # package parse it decoded "=?utf-8?b?QmNjOiB4QHkuZGs=?=" into "To: Bcc: x@y.dk <...>"
+    # (issue 8, §3). Header folds the words, each line within 76 characters.
+    return f"{Header(name, 'utf-8', header_name='To').encode(linesep=chr(13) + chr(10))} <{email}>"
+
+
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _plain_name(name: str) -> str:
+    """The name on one line, without control characters (a NUL may not be in a message)."""
+    return _one_line(_NAME_CONTROL.sub(" ", name))
 
 
 def _dkim_signer(key: DkimKey) -> Callable[[bytes], bytes]:
