@@ -14,6 +14,9 @@
     │   ├── EmptyWeek               no new items for the issue; nothing was composed
     │   └── IssueStateError         the issue's status does not allow it (approved, sent)
     ├── RenderError(issue)          a template or MJML failed
+    ├── SocialError                 social posts (issue 10): too long, not approved, bad export
+    │   └── PublishError(network)   a network or webhook refused or failed a post
+    │       └── TemporaryPublishError  timeout, 429, 5xx: try again later
     ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
     │   ├── InvalidAddress(address) not a usable email address (says why)
     │   ├── Suppressed              the address was erased; it may not be added back
@@ -123,6 +126,21 @@ class RenderError(NewsletterError):
     def __init__(self, issue: str, problem: str) -> None:
         self.issue = issue
         super().__init__(f"{issue}: {problem}")
+
+
+class SocialError(NewsletterError):
+    pass
+
+
+class PublishError(SocialError):
+    def __init__(self, network: str, problem: str) -> None:
+        self.network = network
+        self.problem = problem
+        super().__init__(f"{network}: {problem}")
+
+
+class TemporaryPublishError(PublishError):
+    pass
 
 
 class DeliveryError(NewsletterError):
