@@ -207,8 +207,90 @@ class SubscribersConfig(_Model):
     privacy_url: str = ""
 
 
+SOCIAL_NETWORKS = ("linkedin", "x", "facebook", "bluesky", "mastodon")
+SocialNetwork = Literal["linkedin", "x", "facebook", "bluesky", "mastodon"]
+_SLOT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?"
+                   r"(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)* ([01]?[0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class SocialHashtagsConfig(_Model):
+    """Hashtags (issue 10), written as words ("Danmarks Produktionscenter") or tags; each becomes
+    CamelCase (#DanmarksProduktionscenter). The issue's and partner's come first."""
+
+    always: tuple[str, ...] = ()
+    partners: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    sections: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class SocialScheduleConfig(_Model):
+    """When posts are planned: slots such as ``"tue 09:30"`` or ``"mon-fri 12:00"``, Danish time,
+    from the day after the issue goes out. ``weekends: false`` skips Saturday and Sunday."""
+
+    timezone: str = "Europe/Copenhagen"
+    weekends: bool = False
+    start_days_after: int = Field(default=1, ge=0, le=14)
+    slots: dict[SocialNetwork, tuple[str, ...]] = Field(default_factory=lambda: {
+        "linkedin": ("tue 09:30", "thu 09:30"),
+        "x": ("mon-fri 09:00", "mon-fri 14:00"),
+        "facebook": ("mon,wed,fri 10:00",),
+        "bluesky": ("mon-fri 09:15", "mon-fri 14:15"),
+        "mastodon": ("mon-fri 09:15", "mon-fri 14:15"),
+    })
+
+    @field_validator("slots")
+    @classmethod
+    def _slot_syntax(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for network, slots in value.items():
+            if not slots:
+                raise ValueError(f"{network}: give at least one slot such as 'tue 09:30'")
+            for slot in slots:
+                if not _SLOT.match(slot.strip().lower()):
+                    raise ValueError(f"{network}: {slot!r} is not a slot like 'tue 09:30' or 'mon-fri 12:00'")
+        return value
+
+
+class SocialPublisherConfig(_Model):
+    """How one network's approved posts leave the tool. Tokens and secrets come from the
+    environment variable named here, never from this file."""
+
+    kind: Literal["webhook", "mastodon", "bluesky", "linkedin"]
+    url: str
+    token_env: str = ""
+    secret_env: str = ""
+    handle: str = ""          # bluesky: the account's handle or DID
+    organization: str = ""    # linkedin: urn:li:organization:<id>
+    api_version: str = "202511"  # linkedin: the LinkedIn-Version header (YYYYMM)
+    timeout: float = Field(default=20.0, gt=0)
+    retries: int = Field(default=4, ge=0, le=10)
+    backoff_seconds: float = Field(default=2.0, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+
+class SocialConfig(_Model):
+    """Social posts (issue 10): which networks, hashtags, when, and how they are published."""
+
+    networks: tuple[SocialNetwork, ...] = SOCIAL_NETWORKS
+    hashtags: SocialHashtagsConfig = SocialHashtagsConfig()
+    max_hashtags: dict[SocialNetwork, int] = Field(default_factory=lambda: {
+        "linkedin": 3, "x": 2, "facebook": 2, "bluesky": 2, "mastodon": 3})
+    # item posts drafted per network and issue (the issue's first items); 0 = every included item
+    max_posts: dict[SocialNetwork, int] = Field(default_factory=lambda: {
+        "linkedin": 4, "x": 10, "facebook": 4, "bluesky": 10, "mastodon": 10})
+    issue_post: bool = True
+    schedule: SocialScheduleConfig = SocialScheduleConfig()
+    publishers: dict[SocialNetwork, SocialPublisherConfig] = Field(default_factory=dict)
+
+
 class FileConfig(_Model):
     """The shape of feeds.yaml."""
+
+    social: SocialConfig = SocialConfig()
 
     brand: BrandConfig = BrandConfig()
     subscribers: SubscribersConfig = SubscribersConfig()
@@ -364,6 +446,13 @@ def _check_references(data: FileConfig, file: str) -> None:
             if key in source_keys:
                 raise ConfigError(file, f"{where}.key", f"source key {key!r} is already used by {source_keys[key]}")
             source_keys[key] = where
+    partner_keys = {p.key for p in data.partners}
+    for key in data.social.hashtags.partners:
+        if key not in partner_keys:
+            raise ConfigError(file, f"social.hashtags.partners.{key}", f"unknown partner {key!r}")
+    for key in data.social.hashtags.sections:
+        if key not in section_keys:
+            raise ConfigError(file, f"social.hashtags.sections.{key}", _unknown_section(key, section_keys))
     for n_index, newsletter in enumerate(data.newsletters):
         for s_index, section in enumerate(newsletter.sections):
             if section not in section_keys:
