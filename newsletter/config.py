@@ -208,7 +208,13 @@ class SubscribersConfig(_Model):
 
 
 SOCIAL_NETWORKS = ("linkedin", "x", "facebook", "bluesky", "mastodon")
-SocialNetwork = Literal["linkedin", "x", "facebook", "bluesky", "mastodon"]
+
+
+def _known_networks(value: dict[str, Any]) -> dict[str, Any]:
+    for key in value:
+        if key not in SOCIAL_NETWORKS:
+            raise ValueError(f"unknown network {key!r}; known: {', '.join(SOCIAL_NETWORKS)}")
+    return value
 _SLOT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?"
                    r"(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)* ([01]?[0-9]|2[0-3]):[0-5][0-9]$")
 
@@ -229,7 +235,7 @@ class SocialScheduleConfig(_Model):
     timezone: str = "Europe/Copenhagen"
     weekends: bool = False
     start_days_after: int = Field(default=1, ge=0, le=14)
-    slots: dict[SocialNetwork, tuple[str, ...]] = Field(default_factory=lambda: {
+    slots: dict[str, tuple[str, ...]] = Field(default_factory=lambda: {
         "linkedin": ("tue 09:30", "thu 09:30"),
         "x": ("mon-fri 09:00", "mon-fri 14:00"),
         "facebook": ("mon,wed,fri 10:00",),
@@ -240,6 +246,7 @@ class SocialScheduleConfig(_Model):
     @field_validator("slots")
     @classmethod
     def _slot_syntax(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        _known_networks(value)
         for network, slots in value.items():
             if not slots:
                 raise ValueError(f"{network}: give at least one slot such as 'tue 09:30'")
@@ -275,16 +282,29 @@ class SocialPublisherConfig(_Model):
 class SocialConfig(_Model):
     """Social posts (issue 10): which networks, hashtags, when, and how they are published."""
 
-    networks: tuple[SocialNetwork, ...] = SOCIAL_NETWORKS
+    networks: tuple[str, ...] = SOCIAL_NETWORKS
     hashtags: SocialHashtagsConfig = SocialHashtagsConfig()
-    max_hashtags: dict[SocialNetwork, int] = Field(default_factory=lambda: {
+    max_hashtags: dict[str, int] = Field(default_factory=lambda: {
         "linkedin": 3, "x": 2, "facebook": 2, "bluesky": 2, "mastodon": 3})
     # item posts drafted per network and issue (the issue's first items); 0 = every included item
-    max_posts: dict[SocialNetwork, int] = Field(default_factory=lambda: {
+    max_posts: dict[str, int] = Field(default_factory=lambda: {
         "linkedin": 4, "x": 10, "facebook": 4, "bluesky": 10, "mastodon": 10})
     issue_post: bool = True
     schedule: SocialScheduleConfig = SocialScheduleConfig()
-    publishers: dict[SocialNetwork, SocialPublisherConfig] = Field(default_factory=dict)
+    publishers: dict[str, SocialPublisherConfig] = Field(default_factory=dict)
+    # a post still 'publishing' this long after its run started is looked at again (see publish/)
+    publish_lease_seconds: int = Field(default=600, ge=1)
+
+    @field_validator("max_hashtags", "max_posts", "publishers")
+    @classmethod
+    def _networks_known(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _known_networks(value)
+
+    @field_validator("networks")
+    @classmethod
+    def _networks_listed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _known_networks(dict.fromkeys(value))
+        return tuple(dict.fromkeys(value))
 
 
 class FileConfig(_Model):

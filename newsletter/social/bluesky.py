@@ -17,8 +17,10 @@ from newsletter.social.text import (
     find_urls,
     grapheme_count,
     graphemes,
-    shorten as _shorten,
     utf8_offsets,
+)
+from newsletter.social.text import (
+    shorten as _shorten,
 )
 
 NAME = "bluesky"

@@ -108,7 +108,7 @@ def hashtags_for(config: Config, network: str, partner: str | None, section: str
         tag = camel_hashtag(phrase)
         if tag and tag.lower() not in (t.lower() for t in result):
             result.append(tag)
-    return result[:config.data.social.max_hashtags.get(network, 2)]  # type: ignore[call-overload]
+    return result[:config.data.social.max_hashtags.get(network, 2)]
 
 
 def _fit(network: str, render: Callable[[dict[str, Any]], str], context: dict[str, Any]) -> tuple[str, bool]:
@@ -163,13 +163,13 @@ def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
         posts: list[tuple[str, int | None, dict[str, Any], str]] = []
         if social.issue_post:
             link = with_utm(web_url(config, issue), network, label, medium="social")
-            context = {**base, "kind": "issue", "network": network, "network_label": rules.label,
+            context: dict[str, Any] = {**base, "kind": "issue", "network": network, "network_label": rules.label,
                        "title": "Ugens nyhedsbrev", "summary": plain(issue.intro),
                        "partner": config.brand.name, "section": "", "link": link,
                        "hashtags": hashtags_for(config, network, None, None),
                        "titles": [plain(p.title) for p in items[:5]], "event": None, "also_by": []}
             posts.append((ISSUE_SUBJECT, None, context, ""))
-        cap = social.max_posts.get(network, 0)  # type: ignore[call-overload]
+        cap = social.max_posts.get(network, 0)
         for index, placed_item in enumerate(items):
             subject = f"item:{placed_item.item.id}"
             if cap and index >= cap:
@@ -192,15 +192,15 @@ def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
                        "titles": [], "event": event,
                        "also_by": [partner_name(config, k) for k in placed_item.also_by]}
             posts.append((subject, item.id, context, safe_url(item.image_url or "")))
-        planned = schedule.plan(issue.issue_date, len(posts), social.schedule.slots.get(network, ("mon-fri 10:00",)),  # type: ignore[call-overload]
+        planned = schedule.plan(issue.issue_date, len(posts), social.schedule.slots.get(network, ("mon-fri 10:00",)),
                                 weekends=social.schedule.weekends, timezone=social.schedule.timezone,
                                 start_days_after=social.schedule.start_days_after, not_before=now)
-        for position, (subject, item_id, context, image) in enumerate(posts):
-            text, cut = _fit(network, render, context)
+        for position, (subject, item_id, values, image) in enumerate(posts):
+            text, cut = _fit(network, render, values)
             if cut:
                 shortened.append(f"{network} {subject}")
             drafts.append(SocialDraft(
-                network=network, subject=subject, item_id=item_id, text=text, link=context["link"],
-                title=context["title"], description=context["summary"][:300], image_url=image,
+                network=network, subject=subject, item_id=item_id, text=text, link=values["link"],
+                title=values["title"], description=values["summary"][:300], image_url=image,
                 planned_at=planned[position] if position < len(planned) else None))
     return Composed(tuple(drafts), tuple(shortened), tuple(skipped))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import regex
 
-from newsletter.social.text import HASHTAG, shorten as _shorten
+from newsletter.social.text import HASHTAG
+from newsletter.social.text import shorten as _shorten
 
 NAME = "linkedin"
 LABEL = "LinkedIn"

@@ -7,7 +7,8 @@ A link without ``https://`` is plain text on Mastodon, so it is counted characte
 
 from __future__ import annotations
 
-from newsletter.social.text import MENTION, find_urls, grapheme_count, shorten as _shorten
+from newsletter.social.text import MENTION, find_urls, grapheme_count
+from newsletter.social.text import shorten as _shorten
 
 NAME = "mastodon"
 LABEL = "Mastodon"

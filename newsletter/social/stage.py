@@ -107,6 +107,19 @@ def edit(db: Database, post_id: int, text: str, by: str) -> PostView:
         return view(_post(conn, post_id))
 
 
+def reschedule(db: Database, post_id: int, at: datetime, by: str) -> PostView:
+    """Give a post another planned time (an approved post stays approved: the text is the same)."""
+    if at.tzinfo is None:
+        raise SocialError("give the time with its zone (the CLI reads it as Danish time)")
+    with db.begin() as conn:
+        post = _post(conn, post_id)
+        if post.status not in EDITABLE:
+            raise SocialError(f"post {post_id} is {post.status}; only draft or approved posts can be moved")
+        q.update_post(conn, post_id, planned_at=at)
+        iq.audit(conn, by, "reschedule", "social_post", post_id, {"planned_at": at.isoformat()})
+        return view(_post(conn, post_id))
+
+
 def approve(db: Database, post_id: int, by: str) -> PostView:
     """Record who approved the post and when; refused while it does not fit its network."""
     if not by.strip():

@@ -25,23 +25,8 @@ import regex
 
 # Country-code TLDs (the ASCII ones twitter-text lists) and the generic TLDs that partners and
 # readers actually use. A scheme-less link with another TLD is counted as plain text.
-CC_TLDS = frozenset("""
-ac ad ae af ag ai al am an ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq
-br bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz
-ec ee eg eh er es et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw
-gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz
-la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx
-my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro
-rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk
-tl tm tn to tp tr tt tv tw tz ua ug uk um us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw
-""".split())
-GENERIC_TLDS = frozenset("""
-com net org info biz edu gov mil int name pro mobi app dev aero asia cat coop jobs museum tel
-travel xxx online site store shop blog news tech cloud digital media agency academy center
-company consulting energy engineering events expert group international jobs link live network
-one page partners plus solutions studio systems team technology today tools web website work
-works world xyz berlin hamburg koeln amsterdam london paris wien nyc
-""".split())
+CC_TLDS = frozenset(["ac", "ad", "ae", "af", "ag", "ai", "al", "am", "an", "ao", "aq", "ar", "as", "at", "au", "aw", "ax", "az", "ba", "bb", "bd", "be", "bf", "bg", "bh", "bi", "bj", "bl", "bm", "bn", "bo", "bq", "br", "bs", "bt", "bv", "bw", "by", "bz", "ca", "cc", "cd", "cf", "cg", "ch", "ci", "ck", "cl", "cm", "cn", "co", "cr", "cu", "cv", "cw", "cx", "cy", "cz", "de", "dj", "dk", "dm", "do", "dz", "ec", "ee", "eg", "eh", "er", "es", "et", "eu", "fi", "fj", "fk", "fm", "fo", "fr", "ga", "gb", "gd", "ge", "gf", "gg", "gh", "gi", "gl", "gm", "gn", "gp", "gq", "gr", "gs", "gt", "gu", "gw", "gy", "hk", "hm", "hn", "hr", "ht", "hu", "id", "ie", "il", "im", "in", "io", "iq", "ir", "is", "it", "je", "jm", "jo", "jp", "ke", "kg", "kh", "ki", "km", "kn", "kp", "kr", "kw", "ky", "kz", "la", "lb", "lc", "li", "lk", "lr", "ls", "lt", "lu", "lv", "ly", "ma", "mc", "md", "me", "mf", "mg", "mh", "mk", "ml", "mm", "mn", "mo", "mp", "mq", "mr", "ms", "mt", "mu", "mv", "mw", "mx", "my", "mz", "na", "nc", "ne", "nf", "ng", "ni", "nl", "no", "np", "nr", "nu", "nz", "om", "pa", "pe", "pf", "pg", "ph", "pk", "pl", "pm", "pn", "pr", "ps", "pt", "pw", "py", "qa", "re", "ro", "rs", "ru", "rw", "sa", "sb", "sc", "sd", "se", "sg", "sh", "si", "sj", "sk", "sl", "sm", "sn", "so", "sr", "ss", "st", "su", "sv", "sx", "sy", "sz", "tc", "td", "tf", "tg", "th", "tj", "tk", "tl", "tm", "tn", "to", "tp", "tr", "tt", "tv", "tw", "tz", "ua", "ug", "uk", "um", "us", "uy", "uz", "va", "vc", "ve", "vg", "vi", "vn", "vu", "wf", "ws", "ye", "yt", "za", "zm", "zw"])
+GENERIC_TLDS = frozenset(["com", "net", "org", "info", "biz", "edu", "gov", "mil", "int", "name", "pro", "mobi", "app", "dev", "aero", "asia", "cat", "coop", "jobs", "museum", "tel", "travel", "xxx", "online", "site", "store", "shop", "blog", "news", "tech", "cloud", "digital", "media", "agency", "academy", "center", "company", "consulting", "energy", "engineering", "events", "expert", "group", "international", "jobs", "link", "live", "network", "one", "page", "partners", "plus", "solutions", "studio", "systems", "team", "technology", "today", "tools", "web", "website", "work", "works", "world", "xyz", "berlin", "hamburg", "koeln", "amsterdam", "london", "paris", "wien", "nyc"])
 TLDS = CC_TLDS | GENERIC_TLDS
 _SPECIAL_SHORT = frozenset({"co", "tv"})
 _TCO = regex.compile(r"https?://t\.co/[a-z0-9]+", regex.IGNORECASE)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import regex
 
-from newsletter.social.text import find_urls, shorten as _shorten
+from newsletter.social.text import find_urls
+from newsletter.social.text import shorten as _shorten
 
 NAME = "x"
 LABEL = "X"
