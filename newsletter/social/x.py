@@ -9,6 +9,7 @@ Checked against twitter-text's conformance cases in tests/data/twitter-text/.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -24,6 +25,10 @@ URL_LENGTH = 23
 EMOJI_WEIGHT = 2
 
 _HEAVY = regex.compile(r"[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
+# emoji live at U+00A9 and up (mostly U+203C and up); keycaps end in U+20E3: a stdlib pre-scan
+# finds the few places worth asking the Unicode properties about
+_MAYBE_EMOJI = re.compile(r"[\u00a9\u00ae\u203c-\U0010ffff]")
+_KEYCAP = re.compile(r"[#*0-9](?=\ufe0f?\u20e3)")
 _EMOJI_START = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]|[#*0-9](?=\ufe0f?\u20e3)")
 _CLUSTER = regex.compile(r"\X")
 _EMOJI_PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
@@ -44,9 +49,11 @@ def _plain(segment: str) -> int:
 def _emoji_spans(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     position = 0
-    for m in _EMOJI_START.finditer(text):
-        start = m.start()
-        if start < position or any(a <= start < b for a, b in taken):
+    candidates = [m.start() for m in _MAYBE_EMOJI.finditer(text)]
+    if "\u20e3" in text:
+        candidates = sorted(candidates + [m.start() for m in _KEYCAP.finditer(text)])
+    for start in candidates:
+        if start < position or any(a <= start < b for a, b in taken) or not _EMOJI_START.match(text, start):
             continue
         cluster = _CLUSTER.match(text, start)
         if cluster is None:

@@ -186,9 +186,10 @@ def test_hootsuite_export_has_no_header_and_day_first_times(cli, db, config, iss
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(rows) == len(posts) and all(len(r) == 3 for r in rows)
-    for when, message, link in rows:
+    for when, _message, link in rows:
         parsed = datetime.strptime(when, "%d/%m/%Y %H:%M")
         assert parsed.minute % 5 == 0 and link == ""
+        assert parsed.replace(tzinfo=CPH) >= NOW + timedelta(minutes=10)
     assert {r[1] for r in rows} == {p["text"] for p in posts}
 
 
