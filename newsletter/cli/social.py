@@ -76,8 +76,18 @@ def social_draft(app: App, issue_id: int, by: str, as_json: bool) -> None:
                f"refreshed, {report.kept} kept as edited or approved, {report.removed} removed)")
     if report.shortened:
         click.echo(f"Shortened to fit: {', '.join(report.shortened)}")
-    if report.skipped:
-        click.echo(f"Not drafted: {', '.join(report.skipped)}")
+    capped: dict[str, int] = {}
+    other = []
+    for entry in report.skipped:
+        if "(max_posts" in entry:
+            capped[entry.split()[0]] = capped.get(entry.split()[0], 0) + 1
+        else:
+            other.append(entry)
+    if capped:
+        counts = ", ".join(f"{network} {n}" for network, n in capped.items())
+        click.echo(f"Not drafted, over social.max_posts: {counts} items")
+    if other:
+        click.echo(f"Not drafted: {', '.join(other)}")
     click.echo(f"Next: newsletter social list --issue {issue_id}; newsletter social approve --issue {issue_id}")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from newsletter.db.schema import social_posts
+from newsletter.db.schema import issues, social_posts
 from newsletter.db.types import utcnow
 from newsletter.models import SocialDraft, SocialPost
 
@@ -90,13 +90,23 @@ def transition(conn: Connection, post_id: int, source: Iterable[str], target: st
     return int(result.rowcount) == 1
 
 
+ISSUE_RELEASED = ("approved", "queued", "sent")
+
+
 def due_posts(conn: Connection, now: datetime, networks: Iterable[str]) -> list[SocialPost]:
-    """Approved posts whose planned time has come, for the networks that have a publisher."""
+    """Approved posts whose planned time has come, for the networks that have a publisher, of
+    issues that are approved or sent (a draft issue may still change, and its web version
+    does not exist yet)."""
     query = (select(social_posts)
+             .join(issues, issues.c.id == social_posts.c.issue_id)
              .where(social_posts.c.status == "approved", social_posts.c.planned_at <= now,
-                    social_posts.c.network.in_(list(networks)))
+                    social_posts.c.network.in_(list(networks)), issues.c.status.in_(ISSUE_RELEASED))
              .order_by(social_posts.c.planned_at, social_posts.c.id))
     return [_post(row) for row in conn.execute(query)]
+
+
+def issue_status(conn: Connection, issue_id: int) -> str | None:
+    return conn.scalar(select(issues.c.status).where(issues.c.id == issue_id))
 
 
 def claim(conn: Connection, post_id: int, now: datetime) -> bool:
@@ -115,5 +125,5 @@ def stale_publishing(conn: Connection, started_before: datetime) -> list[SocialP
     return [_post(row) for row in conn.execute(query)]
 
 
-__all__ = ["claim", "due_posts", "get_post", "list_posts", "stale_publishing", "store_drafts",
-           "transition", "update_post"]
+__all__ = ["ISSUE_RELEASED", "claim", "due_posts", "get_post", "issue_status", "list_posts",
+           "stale_publishing", "store_drafts", "transition", "update_post"]

@@ -125,6 +125,10 @@ def export(db: Database, fmt: str, path: Path, by: str, *, network: str | None =
                  if p.approved]
         if not found:
             raise SocialError("no approved posts to export (approve with `newsletter social approve`)")
+        held = sorted({p.issue_id for p in found if q.issue_status(conn, p.issue_id) not in q.ISSUE_RELEASED})
+        if held:
+            raise SocialError(f"issue {', '.join(map(str, held))} is not approved yet; approve the issue "
+                              "(`newsletter approve N`) before its posts leave the tool")
         networks = sorted({p.network for p in found})
         if fmt != "json" and len(networks) > 1:
             raise SocialError(f"{fmt.capitalize()} takes one channel per file; add --network "

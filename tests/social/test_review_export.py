@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import Result
 
+from newsletter import review
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as iq
@@ -147,6 +148,7 @@ def test_nothing_is_exported_without_approval(cli, db, config, issue_id, tmp_pat
 
 
 def _approve_network(cli, network: str) -> list[dict]:
+    assert cli("approve", "1", "--by", "mette").exit_code == 0  # the issue itself first
     posts = _posts(cli, "--network", network)
     for post in posts:
         assert cli("social", "approve", str(post["id"]), "--by", "mette").exit_code == 0
@@ -196,6 +198,10 @@ def test_hootsuite_export_has_no_header_and_day_first_times(cli, db, config, iss
 def test_csv_formats_take_one_channel_and_json_takes_all(cli, db, config, issue_id, tmp_path: Path):
     cli("social", "draft", str(issue_id))
     cli("social", "approve", "--issue", str(issue_id), "--by", "mette")
+    result = cli("social", "export", "--format", "json", "-o", str(tmp_path / "early.json"))
+    assert result.exit_code == 1 and "not approved yet" in result.output  # the issue is still a draft
+    assert not (tmp_path / "early.json").exists()
+    cli("approve", str(issue_id), "--by", "mette")
     result = cli("social", "export", "--format", "buffer", "-o", str(tmp_path / "b.csv"))
     assert result.exit_code == 1 and "one channel per file" in result.output
     out = tmp_path / "posts.json"
@@ -208,6 +214,7 @@ def test_csv_formats_take_one_channel_and_json_takes_all(cli, db, config, issue_
 def test_a_failed_write_marks_nothing_exported(db: Database, config: Config, issue_id: int, tmp_path: Path):
     stage.draft(db, config, issue_id, now=NOW)
     stage.approve_issue(db, issue_id, "mette")
+    review.approve(db, issue_id, "mette")
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x", encoding="utf-8")
     with pytest.raises(OSError):

@@ -1,0 +1,40 @@
+"""feeds.yaml's social settings are checked at load, and the fast grapheme count agrees with \\X (issue 10)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import regex
+
+from newsletter.config import Config
+from newsletter.errors import ConfigError
+from newsletter.social.text import grapheme_count
+from tests.social.conftest import CONFIG
+
+
+@pytest.mark.parametrize(("snippet", "key", "words"), [
+    ("  schedule:\n    slots:\n      linkedin: ['tirsdag 9.30']\n", "social.schedule.slots", "not a slot"),
+    ("  schedule:\n    slots:\n      myspace: ['tue 09:30']\n", "social.schedule.slots", "unknown network"),
+    ("  max_posts: {tiktok: 3}\n", "social.max_posts", "unknown network"),
+    ("  publishers:\n    x: {kind: webhook, url: 'ftp://x'}\n", "social.publishers.x.url", "http"),
+])
+def test_bad_social_settings_name_the_key(make_config: Callable[[str], Config], snippet: str, key: str, words: str):
+    text = CONFIG.split("social:\n")[0] + "social:\n" + snippet
+    with pytest.raises(ConfigError) as caught:
+        make_config(text)
+    assert caught.value.key.startswith(key) and words in caught.value.problem
+
+
+def test_hashtags_for_an_unknown_partner_are_refused(make_config: Callable[[str], Config]):
+    text = CONFIG.replace("      business-kolding: [\"Business Kolding\"]", "      businesskolding: [\"X\"]")
+    with pytest.raises(ConfigError, match="unknown partner 'businesskolding'"):
+        make_config(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Blåbærgrød og æbleskiver\n", "A\u030a\u0301", "👨\u200d👩\u200d👧\u200d👦🇩🇰#️⃣", "\r\n\n\r", "한국어 ㄱㅏ",
+    "नमस्ते", "x\ufe0f y\U000e0067", "👍🏽 ok", "plain ascii only",
+])
+def test_the_fast_grapheme_count_agrees_with_uax29(text: str):
+    assert grapheme_count(text) == len(regex.findall(r"\X", text))
