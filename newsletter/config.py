@@ -210,6 +210,17 @@ class SubscribersConfig(_Model):
 SOCIAL_NETWORKS = ("linkedin", "x", "facebook", "bluesky", "mastodon")
 
 
+DEFAULT_SLOTS: dict[str, tuple[str, ...]] = {
+    "linkedin": ("tue 09:30", "thu 09:30"),
+    "x": ("mon-fri 09:00", "mon-fri 14:00"),
+    "facebook": ("mon,wed,fri 10:00",),
+    "bluesky": ("mon-fri 09:15", "mon-fri 14:15"),
+    "mastodon": ("mon-fri 09:15", "mon-fri 14:15"),
+}
+DEFAULT_MAX_HASHTAGS = {"linkedin": 3, "x": 2, "facebook": 2, "bluesky": 2, "mastodon": 3}
+DEFAULT_MAX_POSTS = {"linkedin": 4, "x": 10, "facebook": 4, "bluesky": 10, "mastodon": 10}
+
+
 def _known_networks(value: dict[str, Any]) -> dict[str, Any]:
     for key in value:
         if key not in SOCIAL_NETWORKS:
@@ -235,13 +246,7 @@ class SocialScheduleConfig(_Model):
     timezone: str = "Europe/Copenhagen"
     weekends: bool = False
     start_days_after: int = Field(default=1, ge=0, le=14)
-    slots: dict[str, tuple[str, ...]] = Field(default_factory=lambda: {
-        "linkedin": ("tue 09:30", "thu 09:30"),
-        "x": ("mon-fri 09:00", "mon-fri 14:00"),
-        "facebook": ("mon,wed,fri 10:00",),
-        "bluesky": ("mon-fri 09:15", "mon-fri 14:15"),
-        "mastodon": ("mon-fri 09:15", "mon-fri 14:15"),
-    })
+    slots: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(DEFAULT_SLOTS))
 
     @field_validator("slots")
     @classmethod
@@ -253,7 +258,7 @@ class SocialScheduleConfig(_Model):
             for slot in slots:
                 if not _SLOT.match(slot.strip().lower()):
                     raise ValueError(f"{network}: {slot!r} is not a slot like 'tue 09:30' or 'mon-fri 12:00'")
-        return value
+        return {**DEFAULT_SLOTS, **value}  # a network not named keeps its default slots
 
 
 class SocialPublisherConfig(_Model):
@@ -284,21 +289,28 @@ class SocialConfig(_Model):
 
     networks: tuple[str, ...] = SOCIAL_NETWORKS
     hashtags: SocialHashtagsConfig = SocialHashtagsConfig()
-    max_hashtags: dict[str, int] = Field(default_factory=lambda: {
-        "linkedin": 3, "x": 2, "facebook": 2, "bluesky": 2, "mastodon": 3})
+    max_hashtags: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_MAX_HASHTAGS))
     # item posts drafted per network and issue (the issue's first items); 0 = every included item
-    max_posts: dict[str, int] = Field(default_factory=lambda: {
-        "linkedin": 4, "x": 10, "facebook": 4, "bluesky": 10, "mastodon": 10})
+    max_posts: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_MAX_POSTS))
     issue_post: bool = True
     schedule: SocialScheduleConfig = SocialScheduleConfig()
     publishers: dict[str, SocialPublisherConfig] = Field(default_factory=dict)
     # a post still 'publishing' this long after its run started is looked at again (see publish/)
     publish_lease_seconds: int = Field(default=600, ge=1)
 
-    @field_validator("max_hashtags", "max_posts", "publishers")
+    @field_validator("publishers")
     @classmethod
     def _networks_known(cls, value: dict[str, Any]) -> dict[str, Any]:
         return _known_networks(value)
+
+    @field_validator("max_hashtags", "max_posts")
+    @classmethod
+    def _caps(cls, value: dict[str, int], info: Any) -> dict[str, int]:
+        _known_networks(value)
+        if any(n < 0 for n in value.values()):
+            raise ValueError("give 0 or more")
+        defaults = DEFAULT_MAX_HASHTAGS if info.field_name == "max_hashtags" else DEFAULT_MAX_POSTS
+        return {**defaults, **value}  # a network not named keeps its default
 
     @field_validator("networks")
     @classmethod

@@ -108,7 +108,7 @@ def hashtags_for(config: Config, network: str, partner: str | None, section: str
         tag = camel_hashtag(phrase)
         if tag and tag.lower() not in (t.lower() for t in result):
             result.append(tag)
-    return result[:config.data.social.max_hashtags.get(network, 2)]
+    return result[:config.data.social.max_hashtags[network]]
 
 
 def _fit(network: str, render: Callable[[dict[str, Any]], str], context: dict[str, Any]) -> tuple[str, bool]:
@@ -169,7 +169,7 @@ def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
                        "hashtags": hashtags_for(config, network, None, None),
                        "titles": [plain(p.title) for p in items[:5]], "event": None, "also_by": []}
             posts.append((ISSUE_SUBJECT, None, context, ""))
-        cap = social.max_posts.get(network, 0)
+        cap = social.max_posts[network]
         for index, placed_item in enumerate(items):
             subject = f"item:{placed_item.item.id}"
             if cap and index >= cap:
@@ -192,7 +192,7 @@ def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
                        "titles": [], "event": event,
                        "also_by": [partner_name(config, k) for k in placed_item.also_by]}
             posts.append((subject, item.id, context, safe_url(item.image_url or "")))
-        planned = schedule.plan(issue.issue_date, len(posts), social.schedule.slots.get(network, ("mon-fri 10:00",)),
+        planned = schedule.plan(issue.issue_date, len(posts), social.schedule.slots[network],
                                 weekends=social.schedule.weekends, timezone=social.schedule.timezone,
                                 start_days_after=social.schedule.start_days_after, not_before=now)
         for position, (subject, item_id, values, image) in enumerate(posts):

@@ -38,3 +38,10 @@ def test_hashtags_for_an_unknown_partner_are_refused(make_config: Callable[[str]
 ])
 def test_the_fast_grapheme_count_agrees_with_uax29(text: str):
     assert grapheme_count(text) == len(regex.findall(r"\X", text))
+
+
+def test_a_network_not_named_keeps_its_defaults(config: Config):
+    social = config.data.social
+    assert social.schedule.slots["linkedin"] == ("tue 09:30", "thu 09:30")  # set in the test config
+    assert social.schedule.slots["facebook"] == ("mon,wed,fri 10:00",)      # not set: the default
+    assert social.max_hashtags["mastodon"] == 3 and social.max_posts["linkedin"] == 4
