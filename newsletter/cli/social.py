@@ -36,7 +36,8 @@ def _row(item: stage.PostView) -> dict[str, Any]:
     post = item.post
     return {"id": post.id, "issue_id": post.issue_id, "network": post.network, "subject": post.subject,
             "status": post.status, "planned_at": post.planned_at, "count": item.measure.count,
-            "limit": item.measure.limit, "problems": list(item.measure.problems), "text": post.text,
+            "limit": item.measure.limit, "problems": list(item.measure.problems),
+            "warnings": list(item.measure.warnings), "text": post.text,
             "link": post.link, "approved_by": post.approved_by, "approved_at": post.approved_at,
             "exported_at": post.exported_at, "posted_at": post.posted_at, "remote_url": post.remote_url,
             "last_error": post.last_error}

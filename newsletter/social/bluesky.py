@@ -26,6 +26,7 @@ from newsletter.social.text import (
 NAME = "bluesky"
 LABEL = "Bluesky"
 LIMIT = 300
+MAX_BYTES = 3000  # the lexicon's maxLength for a post's text, beside maxGraphemes 300
 SHOWN_LINK = 30
 
 

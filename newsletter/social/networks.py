@@ -34,14 +34,16 @@ class Measure:
     network: str
     count: int
     limit: int
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()   # the post cannot be approved until these are fixed
+    warnings: tuple[str, ...] = ()   # worth a look, but the post can go
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def describe(self) -> str:
-        return f"{self.count}/{self.limit}" + (f" ({'; '.join(self.problems)})" if self.problems else "")
+        notes = [*self.problems, *self.warnings]
+        return f"{self.count}/{self.limit}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 NETWORKS: dict[str, Network] = {
@@ -67,6 +69,11 @@ def measure(name: str, text: str) -> Measure:
         problems.append(f"{used - rules.limit} over {rules.label}'s limit of {rules.limit}")
     if name == "x" and not x.parse(text).valid and used <= rules.limit and text.strip():
         problems.append("X refuses the characters U+FFFE, U+FEFF and U+FFFF")
+    if name == "bluesky":
+        size = len(bluesky.format_text(text).encode("utf-8"))
+        if size > bluesky.MAX_BYTES:
+            problems.append(f"{size} bytes; Bluesky takes at most {bluesky.MAX_BYTES} (long emoji sequences)")
+    warnings: list[str] = []
     if name == "linkedin" and text.strip() and not linkedin.hook_ok(text):
-        problems.append(f"the first line is longer than the {linkedin.HOOK} characters shown before '…se mere'")
-    return Measure(name, used, rules.limit, tuple(problems))
+        warnings.append(f"the first line is longer than the {linkedin.HOOK} characters shown before '…se mere'")
+    return Measure(name, used, rules.limit, tuple(problems), tuple(warnings))

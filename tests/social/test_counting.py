@@ -144,3 +144,8 @@ def test_measure_names_what_is_wrong():
     too_long = measure("x", "ø" * 281)
     assert not too_long.ok and "1 over X's limit of 280" in too_long.describe()
     assert "empty" in measure("bluesky", "  ").describe()
+    family = "👨\u200d👩\u200d👧\u200d👦"
+    heavy = measure("bluesky", family * 200)  # 200 graphemes, 5,000 bytes
+    assert heavy.count == 200 and not heavy.ok and "3000" in heavy.describe()
+    hook = measure("linkedin", "Ord " * 60 + "\n\nResten")
+    assert hook.ok and hook.warnings and "se mere" in hook.describe()
