@@ -45,3 +45,14 @@ def test_a_network_not_named_keeps_its_defaults(config: Config):
     assert social.schedule.slots["linkedin"] == ("tue 09:30", "thu 09:30")  # set in the test config
     assert social.schedule.slots["facebook"] == ("mon,wed,fri 10:00",)      # not set: the default
     assert social.max_hashtags["mastodon"] == 3 and social.max_posts["linkedin"] == 4
+
+
+def test_the_migration_makes_the_table_schema_py_describes(db):
+    from sqlalchemy import inspect
+
+    from newsletter.db.schema import social_posts
+
+    columns = {c["name"] for c in inspect(db.engine).get_columns("social_posts")}
+    assert columns == {c.name for c in social_posts.columns}
+    uniques = [tuple(u["column_names"]) for u in inspect(db.engine).get_unique_constraints("social_posts")]
+    assert ("issue_id", "network", "subject") in uniques
