@@ -260,6 +260,7 @@ class SocialPost:
     exported_at: datetime | None
     publish_key: str
     publish_started_at: datetime | None
+    first_attempt_at: datetime | None
     attempts: int
     posted_at: datetime | None
     remote_id: str | None

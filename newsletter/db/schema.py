@@ -339,7 +339,8 @@ social_posts = Table(
     Column("approved_at", UTCDateTime),
     Column("exported_at", UTCDateTime),
     Column("publish_key", String(64), nullable=False),  # the Idempotency-Key / record key sent
-    Column("publish_started_at", UTCDateTime),
+    Column("publish_started_at", UTCDateTime),  # the current (or last) attempt
+    Column("first_attempt_at", UTCDateTime),    # the first: idempotency windows count from it
     Column("attempts", Integer, nullable=False, default=0),
     Column("posted_at", UTCDateTime),
     Column("remote_id", Text),

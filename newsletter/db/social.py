@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from newsletter.db.schema import issues, social_posts
 from newsletter.db.types import utcnow
@@ -114,7 +114,7 @@ def claim(conn: Connection, post_id: int, now: datetime) -> bool:
     result = conn.execute(update(social_posts).where(
         social_posts.c.id == post_id, social_posts.c.status == "approved")
         .values(status="publishing", publish_started_at=now, attempts=social_posts.c.attempts + 1,
-                updated_at=now))
+                first_attempt_at=func.coalesce(social_posts.c.first_attempt_at, now), updated_at=now))
     return int(result.rowcount) == 1
 
 

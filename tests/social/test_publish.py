@@ -253,3 +253,22 @@ def test_missing_token_names_the_variable(make_config, servers, monkeypatch, db)
     with pytest.raises(ConfigError, match="LINKEDIN_TOKEN"):
         publishers_from_config(config)
     assert timedelta(seconds=config.data.social.publish_lease_seconds) == timedelta(seconds=1)
+
+
+def test_mastodons_key_is_trusted_only_within_its_hour(db, pub_config, issue_id, servers):
+    from newsletter.db import social as q
+    from newsletter.social.publish import recover
+
+    first, second = _approve(db, pub_config, issue_id, network="mastodon")[:2]
+    publishers = publishers_from_config(pub_config)
+    with db.begin() as conn:
+        assert q.claim(conn, first, NOW) and q.claim(conn, second, NOW)
+    retried, unknown = recover(db, publishers, NOW + timedelta(minutes=20), timedelta(minutes=10))
+    assert retried == [first, second] and not unknown
+    with db.begin() as conn:  # tried again later: the window still counts from the first try
+        assert q.claim(conn, first, NOW + timedelta(minutes=55))
+    retried, unknown = recover(db, publishers, NOW + timedelta(minutes=70), timedelta(minutes=10))
+    assert unknown == [first] and not retried
+    assert _status(db, first) == "unknown" and _status(db, second) == "approved"
+    for publisher in publishers.values():
+        publisher.close()

@@ -83,16 +83,21 @@ def publishers_from_config(config: Config) -> dict[str, Publisher]:
             for network, settings in config.data.social.publishers.items()}
 
 
+def may_repeat(publisher: Publisher | None, post: SocialPost, now: datetime) -> bool:
+    """Whether sending ``post`` again cannot make a second copy: its publisher has an
+    idempotency window and the first attempt is still inside it."""
+    window = publisher.idempotent_for if publisher is not None else None
+    first = post.first_attempt_at or post.publish_started_at or now
+    return window is not None and now - first < window
+
+
 def recover(db: Database, publishers: Mapping[str, Publisher], now: datetime, lease: timedelta) -> tuple[list[int], list[int]]:
     """Posts a dead run left 'publishing': back to approved when a repeat is harmless, else 'unknown'."""
     retried: list[int] = []
     unknown: list[int] = []
     with db.begin() as conn:
         for post in q.stale_publishing(conn, now - lease):
-            publisher = publishers.get(post.network)
-            window = publisher.idempotent_for if publisher is not None else None
-            started = post.publish_started_at or now
-            if window is not None and now - started < window:
+            if may_repeat(publishers.get(post.network), post, now):
                 if q.transition(conn, post.id, ["publishing"], "approved",
                                 last_error="the last run stopped mid-request; trying again with the same key"):
                     retried.append(post.id)
@@ -138,8 +143,7 @@ def _publish_one(db: Database, publisher: Publisher, post: SocialPost, report: P
     try:
         result: Published = publisher.publish(post)
     except MaybeSent as e:
-        window = publisher.idempotent_for
-        target = "approved" if window is not None else "unknown"
+        target = "approved" if may_repeat(publisher, post, utcnow()) else "unknown"
         with db.begin() as conn:
             q.transition(conn, post.id, ["publishing"], target, last_error=e.problem)
             iq.audit(conn, ACTOR, "publish_" + ("retry" if target == "approved" else "unknown"),
@@ -167,4 +171,5 @@ def _publish_one(db: Database, publisher: Publisher, post: SocialPost, report: P
     report.posted.append(post.id)
 
 
-__all__ = ["PublishReport", "Publisher", "make_publisher", "publish_due", "publishers_from_config", "recover"]
+__all__ = ["PublishReport", "Publisher", "make_publisher", "may_repeat", "publish_due", "publishers_from_config",
+           "recover"]

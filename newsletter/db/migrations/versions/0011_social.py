@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("exported_at", UTCDateTime),
         sa.Column("publish_key", sa.String(64), nullable=False),
         sa.Column("publish_started_at", UTCDateTime),
+        sa.Column("first_attempt_at", UTCDateTime),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("posted_at", UTCDateTime),
         sa.Column("remote_id", sa.Text),
