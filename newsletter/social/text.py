@@ -240,17 +240,3 @@ def utf8_offsets(text: str, start: int, end: int) -> tuple[int, int]:
     """Code-point indices -> UTF-8 byte offsets (what Bluesky facets use)."""
     begin = len(text[:start].encode("utf-8"))
     return begin, begin + len(text[start:end].encode("utf-8"))
-
-
-def iter_weighted(text: str, spans: list[Span]) -> Iterator[tuple[int, int, Span | None]]:
-    """Walk ``text`` yielding (start, end, span) pieces: spans whole, the rest per code point."""
-    i = 0
-    for span in spans:
-        while i < span.start:
-            yield i, i + 1, None
-            i += 1
-        yield span.start, span.end, span
-        i = span.end
-    while i < len(text):
-        yield i, i + 1, None
-        i += 1
