@@ -202,6 +202,10 @@ def social_export(app: App, fmt: str, output: Path, network: str | None, issue_i
 @pass_app
 def social_publish(app: App, as_json: bool) -> None:
     """Publish approved posts that are due, through the publishers in feeds.yaml (social.publishers)."""
+    if not app.config.data.social.publishers and not as_json:
+        click.echo("No publishers in feeds.yaml (social.publishers): export the approved posts instead, "
+                   "e.g. newsletter social export --format buffer --network linkedin -o linkedin.csv")
+        return
     report = publish_due(app.db, app.config)
     if as_json:
         print_json(report)

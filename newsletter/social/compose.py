@@ -144,6 +144,12 @@ def _ordered(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> list[
                                            p.position, p.item.id))
 
 
+def _plan(config: Config, issue: Issue, network: str, count: int, now: datetime | None) -> list[datetime]:
+    rules = config.data.social.schedule
+    return schedule.plan(issue.issue_date, count, rules.slots[network], weekends=rules.weekends,
+                         timezone=rules.timezone, start_days_after=rules.start_days_after, not_before=now)
+
+
 def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
                   now: datetime | None = None) -> Composed:
     """Every network's posts for ``issue``, planned by ``social.schedule``."""
@@ -167,7 +173,8 @@ def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
                        "title": "Ugens nyhedsbrev", "summary": plain(issue.intro),
                        "partner": config.brand.name, "section": "", "link": link,
                        "hashtags": hashtags_for(config, network, None, None),
-                       "titles": [plain(p.title) for p in items[:5]], "event": None, "also_by": []}
+                       "titles": [plain(p.title) for p in items[:5]], "event": None, "also_by": [],
+                       "starts_at": None}
             posts.append((ISSUE_SUBJECT, None, context, ""))
         cap = social.max_posts[network]
         for index, placed_item in enumerate(items):
@@ -189,18 +196,23 @@ def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
                        "section": section_title(config, placed_item.section, newsletter.language),
                        "link": with_utm(url, network, label, medium="social"),
                        "hashtags": hashtags_for(config, network, item.partner_key, placed_item.section),
-                       "titles": [], "event": event,
+                       "titles": [], "event": event, "starts_at": item.event_starts_at,
                        "also_by": [partner_name(config, k) for k in placed_item.also_by]}
             posts.append((subject, item.id, context, safe_url(item.image_url or "")))
-        planned = schedule.plan(issue.issue_date, len(posts), social.schedule.slots[network],
-                                weekends=social.schedule.weekends, timezone=social.schedule.timezone,
-                                start_days_after=social.schedule.start_days_after, not_before=now)
+        planned = _plan(config, issue, network, len(posts), now)
+        late = {i for i, post in enumerate(posts)
+                if post[2]["starts_at"] is not None and i < len(planned) and planned[i] >= post[2]["starts_at"]}
+        if late:  # a post about an event is no use once it has started: leave it out, re-plan the rest
+            skipped.extend(f"{network} {posts[i][0]} (the event starts before its slot)" for i in sorted(late))
+            posts = [post for i, post in enumerate(posts) if i not in late]
+            planned = _plan(config, issue, network, len(posts), now)
         for position, (subject, item_id, values, image) in enumerate(posts):
+            at = planned[position] if position < len(planned) else None
             text, cut = _fit(network, render, values)
             if cut:
                 shortened.append(f"{network} {subject}")
             drafts.append(SocialDraft(
                 network=network, subject=subject, item_id=item_id, text=text, link=values["link"],
                 title=values["title"], description=values["summary"][:300], image_url=image,
-                planned_at=planned[position] if position < len(planned) else None))
+                planned_at=at))
     return Composed(tuple(drafts), tuple(shortened), tuple(skipped))
