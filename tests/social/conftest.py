@@ -103,3 +103,13 @@ def issue_id(db: Database, config: Config, item: Callable[..., int]) -> int:
          event_starts_at=datetime(2026, 12, 3, 8, 30, tzinfo=UTC),
          event_ends_at=datetime(2026, 12, 3, 15, 0, tzinfo=UTC), event_location="Kolding Hallerne")
     return compose(db, config, "ugebrev", "2026-W48", now=NOW).id
+
+
+def approve_issue(db: Database, config: Config, issue_id: int, by: str = "mette") -> None:
+    """Render the issue (approval takes only a rendered issue) and approve it. The test config
+    has no postal address or CVR, so preflight reports them and the approval gives a reason."""
+    from newsletter import review
+    from newsletter.render import render_issue
+
+    render_issue(db, config, issue_id)
+    review.approve(db, issue_id, by, override="test config without postal address")

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import review
 from newsletter.config import Config, Settings
 from newsletter.db import Database
 from newsletter.social import bluesky as bluesky_rules
@@ -22,7 +21,7 @@ from newsletter.social import stage
 from newsletter.social.linkedin import little_text
 from newsletter.social.publish import publish_due, publishers_from_config
 from newsletter.social.publish.webhook import WebhookPublisher
-from tests.social.conftest import CONFIG, NOW
+from tests.social.conftest import CONFIG, NOW, approve_issue
 from tests.social.servers import FakeLinkedIn, FakeMastodon, FakePDS, FakeWebhook
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +59,7 @@ def pub_config(make_config: Callable[[str], Config], servers: dict[str, object])
 
 
 def _approve(db: Database, config: Config, issue_id: int, network: str | None = None, first_only: bool = False) -> list[int]:
-    review.approve(db, issue_id, "mette")  # posts leave only with their issue approved
+    approve_issue(db, config, issue_id)  # posts leave only with their issue approved
     stage.draft(db, config, issue_id, now=NOW)
     chosen = [v.post for v in stage.list_posts(db, issue_id=issue_id, network=network)]
     if first_only:
@@ -152,7 +151,7 @@ def test_unapproved_posts_are_never_published(db, pub_config, issue_id, servers)
     stage.approve(db, views[0].post.id, "mette")  # approved post, but its issue is still a draft
     report = publish_due(db, pub_config)
     assert not report.posted
-    review.approve(db, issue_id, "mette")
+    approve_issue(db, pub_config, issue_id)
     report = publish_due(db, pub_config)
     assert report.posted == [views[0].post.id]  # only the approved one, once its issue is approved
     assert sum(len(s.seen) for s in servers.values()) >= 1  # type: ignore[attr-defined]

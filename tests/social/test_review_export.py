@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import Result
 
-from newsletter import review
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as iq
@@ -24,7 +23,7 @@ from newsletter.social import stage
 from newsletter.social.export import export
 from newsletter.social.networks import NETWORKS, measure
 from newsletter.social.schedule import plan
-from tests.social.conftest import NOW
+from tests.social.conftest import NOW, approve_issue
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -158,7 +157,6 @@ def test_nothing_is_exported_without_approval(cli, db, config, issue_id, tmp_pat
 
 
 def _approve_network(cli, network: str) -> list[dict]:
-    assert cli("approve", "1", "--by", "mette").exit_code == 0  # the issue itself first
     posts = _posts(cli, "--network", network)
     for post in posts:
         assert cli("social", "approve", str(post["id"]), "--by", "mette").exit_code == 0
@@ -167,6 +165,7 @@ def _approve_network(cli, network: str) -> list[dict]:
 
 def test_buffer_export_has_buffers_columns_and_date_format(cli, db, config, issue_id, tmp_path: Path):
     cli("social", "draft", str(issue_id))
+    approve_issue(db, config, issue_id)  # the issue itself first
     posts = _approve_network(cli, "linkedin")
     out = tmp_path / "ud" / "buffer.csv"
     result = cli("social", "export", "--format", "buffer", "--network", "linkedin", "-o", str(out))
@@ -192,6 +191,7 @@ def test_hootsuite_export_has_no_header_and_day_first_times(cli, db, config, iss
 
     monkeypatch.setattr(export_module, "utcnow", lambda: NOW)
     cli("social", "draft", str(issue_id))
+    approve_issue(db, config, issue_id)  # the issue itself first
     posts = _approve_network(cli, "x")
     out = tmp_path / "hootsuite.csv"
     result = cli("social", "export", "--format", "hootsuite", "--network", "x", "-o", str(out))
@@ -211,7 +211,7 @@ def test_csv_formats_take_one_channel_and_json_takes_all(cli, db, config, issue_
     result = cli("social", "export", "--format", "json", "-o", str(tmp_path / "early.json"))
     assert result.exit_code == 1 and "not approved yet" in result.output  # the issue is still a draft
     assert not (tmp_path / "early.json").exists()
-    cli("approve", str(issue_id), "--by", "mette")
+    approve_issue(db, config, issue_id)
     result = cli("social", "export", "--format", "buffer", "-o", str(tmp_path / "b.csv"))
     assert result.exit_code == 1 and "one channel per file" in result.output
     out = tmp_path / "posts.json"
@@ -224,7 +224,7 @@ def test_csv_formats_take_one_channel_and_json_takes_all(cli, db, config, issue_
 def test_a_failed_write_marks_nothing_exported(db: Database, config: Config, issue_id: int, tmp_path: Path):
     stage.draft(db, config, issue_id, now=NOW)
     stage.approve_issue(db, issue_id, "mette")
-    review.approve(db, issue_id, "mette")
+    approve_issue(db, config, issue_id)
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x", encoding="utf-8")
     with pytest.raises(OSError):

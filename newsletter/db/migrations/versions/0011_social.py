@@ -2,7 +2,7 @@
 record (issue 10).
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0010 (written against 0006; chained after main's head at merge)
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from newsletter.db.types import UTCDateTime
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
