@@ -5,20 +5,34 @@ from __future__ import annotations
 import getpass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 
-from newsletter.cli.app import App, json_option, local_time, main, pass_app, print_json, print_table
+from newsletter.cli.app import (
+    App,
+    json_option,
+    lazy_module,
+    local_time,
+    main,
+    pass_app,
+    print_json,
+    print_table,
+)
 from newsletter.errors import SocialError
-from newsletter.models import SOCIAL_STATUSES
-from newsletter.social import stage
-from newsletter.social.export import FORMATS, export
-from newsletter.social.networks import NAMES
-from newsletter.social.publish import publish_due
+
+if TYPE_CHECKING:
+    from newsletter.social import export, publish, stage
+else:  # loaded when a command runs, not when `newsletter --help` lists it (issue 11)
+    export, publish, stage = (lazy_module(f"newsletter.social.{m}") for m in ("export", "publish", "stage"))
 
 CPH = ZoneInfo("Europe/Copenhagen")
+# the same as newsletter.social.networks.NAMES, export.FORMATS and models.SOCIAL_STATUSES
+# (tests/social checks), written out so that listing the commands loads none of them
+NAMES = ("linkedin", "x", "facebook", "bluesky", "mastodon")
+FORMATS = ("buffer", "hootsuite", "json")
+SOCIAL_STATUSES = ("draft", "approved", "exported", "publishing", "posted", "unknown", "failed")
 
 
 def _user() -> str:
@@ -190,7 +204,7 @@ def social_approve(app: App, post_id: int | None, issue_id: int | None, by: str,
 def social_export(app: App, fmt: str, output: Path, network: str | None, issue_id: int | None, by: str,
                   as_json: bool) -> None:
     """Write approved posts as a Buffer or Hootsuite bulk-upload CSV, or JSON, and mark them exported."""
-    report = export(app.db, fmt, output, by, network=network, issue_id=issue_id)
+    report = export.export(app.db, fmt, output, by, network=network, issue_id=issue_id)
     if as_json:
         print_json({"file": report.path, "format": report.format, "posts": report.posts})
         return
@@ -206,7 +220,7 @@ def social_publish(app: App, as_json: bool) -> None:
         click.echo("No publishers in feeds.yaml (social.publishers): export the approved posts instead, "
                    "e.g. newsletter social export --format buffer --network linkedin -o linkedin.csv")
         return
-    report = publish_due(app.db, app.config)
+    report = publish.publish_due(app.db, app.config)
     if as_json:
         print_json(report)
         return

@@ -56,3 +56,12 @@ def test_the_migration_makes_the_table_schema_py_describes(db):
     assert columns == {c.name for c in social_posts.columns}
     uniques = [tuple(u["column_names"]) for u in inspect(db.engine).get_unique_constraints("social_posts")]
     assert ("issue_id", "network", "subject") in uniques
+
+
+def test_the_cli_spells_the_networks_formats_and_statuses_like_the_stage():
+    from newsletter.cli import social as cli_social
+    from newsletter.models import SOCIAL_STATUSES
+    from newsletter.social.export import FORMATS
+    from newsletter.social.networks import NAMES
+
+    assert (cli_social.NAMES, cli_social.FORMATS, cli_social.SOCIAL_STATUSES) == (NAMES, FORMATS, SOCIAL_STATUSES)
