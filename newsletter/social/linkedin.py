@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import regex
 
-from newsletter.social.text import HASHTAG
+from newsletter.social.text import HASHTAG, find_urls
 from newsletter.social.text import shorten as _shorten
 
 NAME = "linkedin"
@@ -48,9 +48,7 @@ def format_text(text: str) -> str:
     return text
 
 
-def little_text(text: str) -> str:
-    """The post as the Posts API ``commentary`` field wants it (reserved characters escaped,
-    ``#Tag`` as ``{hashtag|\\#|Tag}``)."""
+def _escape_words(text: str) -> str:
     out: list[str] = []
     position = 0
     for m in HASHTAG.finditer(text):
@@ -58,4 +56,18 @@ def little_text(text: str) -> str:
         out.append("{hashtag|\\#|" + _RESERVED.sub(r"\\\1", m.group("tag")) + "}")
         position = m.end()
     out.append(_RESERVED.sub(r"\\\1", text[position:]))
+    return "".join(out)
+
+
+def little_text(text: str) -> str:
+    """The post as the Posts API ``commentary`` field wants it: reserved characters escaped
+    (unescaped, LinkedIn silently cuts the post at the first one), ``#Tag`` as
+    ``{hashtag|\\#|Tag}``, and links left as they are so LinkedIn still links them."""
+    out: list[str] = []
+    position = 0
+    for url in find_urls(text):
+        out.append(_escape_words(text[position:url.start]))
+        out.append(url.value)
+        position = url.end
+    out.append(_escape_words(text[position:]))
     return "".join(out)

@@ -84,6 +84,8 @@ def test_bluesky_counts_graphemes_of_the_shown_text_and_facets_point_at_utf8_byt
 def test_linkedin_escapes_little_text_and_knows_its_hook():
     assert linkedin.little_text("Nyt (igen) fra @DIMA_dk #Lærepladser") == \
         "Nyt \\(igen\\) fra \\@DIMA\\_dk {hashtag|\\#|Lærepladser}"
+    link = "https://www.example.dk/nyhed_1?utm_source=linkedin&utm_medium=social#top"
+    assert linkedin.little_text(f"Læs (mere): {link}") == f"Læs \\(mere\\): {link}"  # links stay whole
     assert linkedin.count("👍") == 2  # UTF-16, as LinkedIn's editor counts
     long_title = "Ord " * 60
     assert not linkedin.hook_ok(long_title + "\n\nResten")
