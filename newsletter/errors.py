@@ -17,6 +17,9 @@
     ├── AccountError                a team account: unknown user, weak password, old link
     │   └── NotAllowed              the role or the four-eyes rule forbids it (web: 403)
     ├── RenderError(issue)          a template or MJML failed
+    ├── SocialError                 social posts (issue 10): too long, not approved, bad export
+    │   └── PublishError(network)   a network or webhook refused or failed a post
+    │       └── TemporaryPublishError  timeout, 429, 5xx: try again later
     ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
     │   ├── InvalidAddress(address) not a usable email address (says why)
     │   ├── InvalidDetail(field)    a name or organisation that cannot go in a mail header
@@ -129,6 +132,21 @@ class RenderError(NewsletterError):
     def __init__(self, issue: str, problem: str) -> None:
         self.issue = issue
         super().__init__(f"{issue}: {problem}")
+
+
+class SocialError(NewsletterError):
+    pass
+
+
+class PublishError(SocialError):
+    def __init__(self, network: str, problem: str) -> None:
+        self.network = network
+        self.problem = problem
+        super().__init__(f"{network}: {problem}")
+
+
+class TemporaryPublishError(PublishError):
+    pass
 
 
 class DeliveryError(NewsletterError):

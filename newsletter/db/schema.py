@@ -393,3 +393,42 @@ login_attempts = Table(
     Index("ix_login_attempts_account_at", "account", "at"),
     Index("ix_login_attempts_ip_at", "ip", "at"),
 )
+
+
+# --- social (issue 10) -----------------------------------------------------------------------
+# One row per (issue, network, subject); subject is "issue" for the issue's own post or
+# "item:<id>". status: draft -> approved -> exported | publishing -> posted, or unknown (a
+# publish was under way when the process died: held for a person) / failed (refused).
+
+social_posts = Table(
+    "social_posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("network", String(20), nullable=False),
+    Column("subject", String(40), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("link", Text, nullable=False, default=""),
+    Column("title", Text, nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("image_url", Text, nullable=False, default=""),
+    Column("status", String(12), nullable=False),
+    Column("edited", Boolean, nullable=False, default=False),
+    Column("planned_at", UTCDateTime),
+    Column("approved_by", String(200)),
+    Column("approved_at", UTCDateTime),
+    Column("exported_at", UTCDateTime),
+    Column("publish_key", String(64), nullable=False),  # the Idempotency-Key / record key sent
+    Column("publish_started_at", UTCDateTime),  # the current (or last) attempt
+    Column("first_attempt_at", UTCDateTime),    # the first: idempotency windows count from it
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("posted_at", UTCDateTime),
+    Column("remote_id", Text),
+    Column("remote_url", Text),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("issue_id", "network", "subject"),
+    Index("ix_social_posts_status_planned_at", "status", "planned_at"),
+)
