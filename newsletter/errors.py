@@ -14,6 +14,7 @@
     │   ├── EmptyWeek               no new items for the issue; nothing was composed
     │   └── IssueStateError         the issue's status does not allow it (approved, sent)
     ├── RenderError(issue)          a template or MJML failed
+    ├── MediaError(url)             an image cannot be used (not an image, too big, a bomb)
     ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
     │   ├── InvalidAddress(address) not a usable email address (says why)
     │   ├── Suppressed              the address was erased; it may not be added back
@@ -123,6 +124,15 @@ class RenderError(NewsletterError):
     def __init__(self, issue: str, problem: str) -> None:
         self.issue = issue
         super().__init__(f"{issue}: {problem}")
+
+
+class MediaError(NewsletterError):
+    """An image we cannot use (issue 10): the card goes without it and the team sees why."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(f"{url}: {problem}")
 
 
 class DeliveryError(NewsletterError):

@@ -10,9 +10,10 @@ import click
 
 from newsletter import review
 from newsletter.cli.app import App, json_option, local_time, main, pass_app, print_json, print_table
-from newsletter.compose import compose
+from newsletter.compose import draft as compose_draft
 from newsletter.db import issues as q
 from newsletter.errors import ComposeError
+from newsletter.media import problems as media_problems
 from newsletter.render import render_issue, write_outputs
 from newsletter.render.archive import build_archive
 from newsletter.render.context import partner_name
@@ -36,7 +37,7 @@ by_option = click.option("--by", default=_user, show_default="login name",
 @pass_app
 def draft(app: App, newsletter_key: str | None, week: str | None, as_json: bool) -> None:
     """Create this week's draft issue, or refresh it while it is still a draft."""
-    issue = compose(app.db, app.config, newsletter_key, week)
+    issue = compose_draft(app.db, app.config, newsletter_key, week)
     _, placed = review.get(app.db, issue.id)
     included = sum(1 for p in placed if p.included)
     if as_json:
@@ -94,6 +95,8 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
                 for p in sorted(placed, key=lambda p: p.position) if p.section == key]
         if rows:
             print_table(section.title if section else key, ["item", "included", "title", "partner", "date"], rows)
+    for line in media_problems(app.db, app.config, issue_id):  # issue 10: why a card has no picture
+        click.echo(f"warning: {line}")
 
 
 def _item_json(app: App, p: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from newsletter.config import Config
+from newsletter.media import MediaIndex, card_url, empty_index
 from newsletter.models import Issue, IssueItem
 from newsletter.render.env import (
     clip,
@@ -55,18 +56,20 @@ def section_title(config: Config, key: str, language: str) -> str:
     return (section.title_en or section.title) if language == "en" else section.title
 
 
-def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[str, Any]:
+def _entry(config: Config, placed: IssueItem, link: Any, language: str, media: MediaIndex) -> dict[str, Any]:
     item = placed.item
     summary = clip(placed.summary, SUMMARY_CHARS)
     title = clip(placed.title, TITLE_CHARS) or clip(summary, 90) or \
         gettext_for(language)("Nyt fra %(partner)s", partner=partner_name(config, item.partner_key))
-    image = safe_url(item.image_url)
+    # our copy (issue 10); the partner's URL only with media.hotlink
+    picture = media.picture(safe_url(item.image_url))
     return {
         "id": item.id,
         "title": title,
         "summary": summary,
         "url": link(item.url),
-        "image_url": image,
+        "image_url": picture.src if picture else "",
+        "image_srcset": picture.srcset if picture else "",
         "image_alt": clip(item.image_alt, 200) or title,
         "partner": partner_name(config, item.partner_key),
         "also": [partner_name(config, key) for key in placed.also_by],
@@ -80,7 +83,9 @@ def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[
     }
 
 
-def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> dict[str, Any]:
+def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem],
+                  media: MediaIndex | None = None) -> dict[str, Any]:
+    media = media or empty_index(config)
     newsletter = config.newsletter(issue.newsletter_key)
     language = newsletter.language
     _ = gettext_for(language)
@@ -95,7 +100,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
     sections: list[dict[str, Any]] = []
     order = config.sections_of(newsletter)
     for key in order:
-        entries = [_entry(config, p, link, language) for p in placed
+        entries = [_entry(config, p, link, language, media) for p in placed
                    if p.section == key and p.included]
         entries = [e for e in entries if e["url"] or e["signup_url"]]
         if not entries:
@@ -113,7 +118,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
         "language": language,
         "brand": {
             "name": brand.name, "organisation": brand.organisation, "website": safe_url(brand.website),
-            "logo_url": safe_url(brand.logo_url), "logo_alt": brand.logo_alt or brand.name,
+            "logo_url": media.logo_url(safe_url(brand.logo_url)), "logo_alt": brand.logo_alt or brand.name,
             "colors": {**brand.colors.model_dump(),
                        # text on the white cards: brand colours darkened where they are too light
                        "accent_text": readable(brand.colors.accent),
@@ -127,6 +132,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
             "id": issue.id, "year": issue.iso_year, "week": issue.iso_week, "date": issue.issue_date,
             "label": label, "subject": plain(issue.subject), "preheader": plain(issue.preheader),
             "intro": issue.intro.strip(), "campaign": tag,
+            "card_url": card_url(config, issue.id),  # the web version's og:image (issue 10)
         },
         "sections": sections,
         "item_count": sum(len(s["entries"]) for s in sections),

@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from newsletter.config import Config
 from newsletter.db import Database, open_db
 from newsletter.errors import NewsletterError
+from newsletter.media import web as media_web
 from newsletter.web import archive, public
 from newsletter.web.pages import Pages, request_language
 from newsletter.web.security import Csrf, OriginCheck, RateLimiter, SecurityHeaders
@@ -73,6 +74,7 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
                        RateLimiter(database, limits.subscribe_per_ip, limits.rate_window_minutes * 60),
                        OriginCheck(settings.base_url)),
         *archive.routes(config, database),
+        *media_web.routes(config),  # /media/<name>: our copies of pictures, social cards (issue 10)
     ]
     app = Starlette(
         routes=routes,
