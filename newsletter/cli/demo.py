@@ -70,7 +70,10 @@ def demo_config(folder: Path) -> Config:
         smtp_url=(folder / "outbox").resolve().as_uri(),
         var_dir=folder,
     )
-    return load_config(DEMO_CONFIG, settings=settings)
+    config = load_config(DEMO_CONFIG, settings=settings)
+    # our picture copies linked as files, so the preview shows them without `newsletter serve`
+    media = config.data.media.model_copy(update={"base_url": (folder / "media").resolve().as_uri()})
+    return replace(config, data=config.data.model_copy(update={"media": media}))
 
 
 def _next_weekday(now: datetime, weekday: int, hour: int) -> datetime:
