@@ -9,8 +9,6 @@ DATABASE_URL, SMTP_URL, SECRET_KEY, BASE_URL.
 from __future__ import annotations
 
 import os
-import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +18,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newsletter.errors import ConfigError
+
+# re-exported: Settings and the environment loader used to live here
+from newsletter.settings import Settings as Settings
+from newsletter.settings import load_settings as load_settings
+from newsletter.settings import read_dotenv as read_dotenv
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 SourceKind = Literal["feed", "jsonfeed", "html", "sitemap"]
@@ -270,17 +273,6 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Deployment settings and secrets, from the environment."""
-
-    database_url: str
-    smtp_url: str
-    secret_key: str
-    base_url: str
-    var_dir: Path
-
-
-@dataclass(frozen=True)
 class Config:
     path: Path
     data: FileConfig
@@ -445,49 +437,6 @@ def _describe(error: Any) -> str:
         return "required key is missing"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    """A minimal .env reader: KEY=VALUE lines, # comments, optional quotes."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$", line)
-        if not match or line.lstrip().startswith("#"):
-            continue
-        value = match.group(2)
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[match.group(1)] = value
-    return values
-
-
-def load_settings(env: dict[str, str] | None = None, var_dir: Path | None = None) -> Settings:
-    if env is None:
-        env = {**read_dotenv(Path(".env")), **os.environ}
-    var = Path(env.get("NEWSLETTER_VAR_DIR", "")) if env.get("NEWSLETTER_VAR_DIR") else (var_dir or Path("var"))
-    return Settings(
-        database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'newsletter.db'}",
-        smtp_url=env.get("SMTP_URL") or f"file://{(var / 'outbox').resolve()}",
-        secret_key=env.get("SECRET_KEY") or _embedded_secret_key(var),
-        base_url=(env.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
-        var_dir=var,
-    )
-
-
-def _embedded_secret_key(var: Path) -> str:
-    """The embedded default: a random key made once and kept in var/secret_key (mode 0600)."""
-    path = var / "secret_key"
-    if not path.exists():
-        var.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
-        except FileExistsError:
-            pass  # another process made it first; read theirs
-    return path.read_text(encoding="utf-8").strip()
 
 
 def default_config_path() -> Path:

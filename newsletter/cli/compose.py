@@ -8,15 +8,12 @@ from typing import Any
 
 import click
 
-from newsletter import review
 from newsletter.cli.app import App, json_option, local_time, main, pass_app, print_json, print_table
-from newsletter.compose import draft as compose_draft
-from newsletter.db import issues as q
 from newsletter.errors import ComposeError
-from newsletter.media import problems as media_problems
-from newsletter.render import render_issue, write_outputs
-from newsletter.render.archive import build_archive
-from newsletter.render.context import partner_name
+
+# The stage modules (review, compose, render: SQLAlchemy, Jinja, MJML) load inside each
+# command, so `newsletter --help` and the other areas' commands start fast (issue 11).
+ISSUE_STATUSES = ("draft", "approved", "queued", "sent")
 
 
 def _user() -> str:
@@ -37,6 +34,9 @@ by_option = click.option("--by", default=_user, show_default="login name",
 @pass_app
 def draft(app: App, newsletter_key: str | None, week: str | None, as_json: bool) -> None:
     """Create this week's draft issue, or refresh it while it is still a draft."""
+    from newsletter import review
+    from newsletter.compose import draft as compose_draft  # compose, then the pictures (issue 10)
+
     issue = compose_draft(app.db, app.config, newsletter_key, week)
     _, placed = review.get(app.db, issue.id)
     included = sum(1 for p in placed if p.included)
@@ -51,12 +51,14 @@ def draft(app: App, newsletter_key: str | None, week: str | None, as_json: bool)
 
 @main.command("issues")
 @click.option("--newsletter", "newsletter_key", default=None)
-@click.option("--status", type=click.Choice(review.STATUSES), default=None)
+@click.option("--status", type=click.Choice(ISSUE_STATUSES), default=None, help="Only issues with this status.")
 @json_option
 @pass_app
 def issues_list(app: App, newsletter_key: str | None, status: str | None, as_json: bool) -> None:
     """List issues with their status."""
-    with app.db.connect() as conn:
+    from newsletter.db import issues as q
+
+    with app.read_db.connect() as conn:
         found = q.list_issues(conn, newsletter_key, status)
     if as_json:
         print_json(found)
@@ -77,7 +79,11 @@ def issue_group() -> None:
 @pass_app
 def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     """Print the issue's texts, sections and items (item ids are used by `issue edit`)."""
-    issue, placed = review.get(app.db, issue_id)
+    from newsletter import review
+    from newsletter.media import problems as media_problems
+    from newsletter.render.context import partner_name
+
+    issue, placed = review.get(app.read_db, issue_id)
     if as_json:
         print_json({"issue": issue, "items": [_item_json(app, p) for p in placed]})
         return
@@ -95,11 +101,13 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
                 for p in sorted(placed, key=lambda p: p.position) if p.section == key]
         if rows:
             print_table(section.title if section else key, ["item", "included", "title", "partner", "date"], rows)
-    for line in media_problems(app.db, app.config, issue_id):  # issue 10: why a card has no picture
+    for line in media_problems(app.read_db, app.config, issue_id):  # issue 10: why a card has no picture
         click.echo(f"warning: {line}")
 
 
 def _item_json(app: App, p: Any) -> dict[str, Any]:
+    from newsletter.render.context import partner_name
+
     return {"item_id": p.item.id, "section": p.section, "position": p.position, "included": p.included,
             "reason": p.reason, "title": p.title, "summary": p.summary, "url": p.item.url,
             "partner": partner_name(app.config, p.item.partner_key),
@@ -124,6 +132,8 @@ def issue_edit(app: App, issue_id: int, subject: str | None, preheader: str | No
                includes: tuple[int, ...], excludes: tuple[int, ...], moves: tuple[tuple[int, str], ...],
                titles: tuple[tuple[int, str], ...], summaries: tuple[tuple[int, str], ...], by: str) -> None:
     """Edit texts and items. Editing an approved issue sends it back to draft."""
+    from newsletter import review
+
     db = app.db
     # check everything first: a typo in the fifth option should not leave four edits saved
     issue, _ = review.get(db, issue_id)
@@ -165,6 +175,8 @@ def _move_target(target: str, sections: list[str] | tuple[str, ...]) -> tuple[st
 @pass_app
 def render_cmd(app: App, issue_id: int, out: Path | None, offline: bool, as_json: bool) -> None:
     """Render an issue once (email HTML + text, web page, preview) and run the preflight."""
+    from newsletter.render import render_issue, write_outputs
+
     result = render_issue(app.db, app.config, issue_id, check_links=not offline)
     folder = out or app.config.settings.var_dir / "render" / str(issue_id)
     paths = write_outputs(app.config, result, folder)
@@ -185,6 +197,8 @@ def render_cmd(app: App, issue_id: int, out: Path | None, offline: bool, as_json
 @pass_app
 def approve_cmd(app: App, issue_id: int, by: str) -> None:
     """Approve an issue for sending (records who and when)."""
+    from newsletter import review
+
     issue = review.approve(app.db, issue_id, by)
     click.echo(f"Issue {issue.id} approved by {issue.approved_by} at {local_time(issue.approved_at)}.")
 
@@ -200,6 +214,8 @@ def archive_group() -> None:
 @pass_app
 def archive_build(app: App, out: Path | None) -> None:
     """Write a static site of sent issues: index, one page per issue, an Atom feed per newsletter."""
+    from newsletter.render.archive import build_archive
+
     folder = out or app.config.settings.var_dir / "archive"
     written = build_archive(app.db, app.config, folder)
     click.echo(f"wrote {len(written)} files to {folder}")

@@ -13,23 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 
-from newsletter import review
 from newsletter.cli.app import App, json_option, main, pass_app, print_json, print_table
-from newsletter.collect import collect
-from newsletter.compose import week_issue
-from newsletter.config import Config, load_config, load_settings
-from newsletter.curate import CuratedInput, add_curated
-from newsletter.db import Database, open_db
-from newsletter.db.types import utcnow
-from newsletter.errors import Suppressed
-from newsletter.outbox.run import SendOptions, outbox_status, queue_issue, send_due
-from newsletter.render import render_issue, write_outputs
-from newsletter.subscribers import manage
+
+if TYPE_CHECKING:
+    from newsletter.config import Config
+    from newsletter.db import Database
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "demo" / "feeds.yaml"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -62,6 +55,8 @@ class DemoReport:
 
 def demo_config(folder: Path) -> Config:
     """The demo feeds.yaml with settings that keep everything inside ``folder``."""
+    from newsletter.config import load_config, load_settings
+
     folder.mkdir(parents=True, exist_ok=True)
     base = load_settings(var_dir=folder)
     settings = replace(
@@ -83,6 +78,8 @@ def _next_weekday(now: datetime, weekday: int, hour: int) -> datetime:
 
 
 def add_sample_event(db: Database, config: Config, now: datetime) -> None:
+    from newsletter.curate import CuratedInput, add_curated
+
     starts = _next_weekday(now, 3, 9)  # next Thursday 09:00
     add_curated(db, config, CuratedInput(
         title="Industriens Dag i Trekantområdet",
@@ -97,6 +94,9 @@ def add_sample_event(db: Database, config: Config, now: datetime) -> None:
 
 
 def add_sample_subscribers(db: Database, config: Config) -> None:
+    from newsletter.errors import Suppressed
+    from newsletter.subscribers import manage
+
     newsletter = config.newsletters[0].key
     for email, name, organisation in SAMPLE_SUBSCRIBERS:
         try:
@@ -107,6 +107,14 @@ def add_sample_subscribers(db: Database, config: Config) -> None:
 
 
 def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
+    from newsletter import review
+    from newsletter.collect import collect
+    from newsletter.compose import week_issue
+    from newsletter.db import open_db
+    from newsletter.db.types import utcnow
+    from newsletter.outbox.run import SendOptions, outbox_status, queue_issue, send_due
+    from newsletter.render import render_issue, write_outputs
+
     config = demo_config(folder)
     report = DemoReport(folder=folder)
     db = open_db(config.settings.database_url)

@@ -5,26 +5,31 @@ from __future__ import annotations
 import signal
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from newsletter.cli.app import (
     App,
     console,
     is_terminal,
     json_option,
+    lazy_module,
     local_time,
     main,
     pass_app,
     print_json,
     print_table,
+    shorten,
 )
 from newsletter.errors import NewsletterError
-from newsletter.outbox import run
-from newsletter.outbox.models import STATUSES
-from newsletter.outbox.worker import SendReport
+
+if TYPE_CHECKING:
+    from newsletter.outbox import run
+    from newsletter.outbox.worker import SendReport
+else:  # loaded when a command runs (issue 11: fast start-up)
+    run = lazy_module("newsletter.outbox.run")
 
 
 def _parse_at(value: str | None, timezone: str) -> datetime | None:
@@ -106,6 +111,14 @@ class SendStopped(NewsletterError):
 
 
 def _send_with_progress(app: App, options: run.SendOptions, stop: threading.Event) -> SendReport:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(TextColumn("Sender"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
                   TimeRemainingColumn(), console=console(stderr=True), transient=True) as progress:
         task = progress.add_task("send", total=None, detail="")
@@ -144,42 +157,64 @@ def _print_report(report: SendReport) -> None:
 @json_option
 @click.pass_context
 def outbox_cmd(ctx: click.Context, issue_id: int | None, n_errors: int, as_json: bool) -> None:
-    """Counts per status per issue, and the last errors."""
+    """Counts per status per issue, when the rest goes out, and the last errors."""
     if ctx.invoked_subcommand is not None:
         return
+    from newsletter.db import outbox as q
+    from newsletter.outbox.models import STATUSES
+
     app: App = ctx.obj
-    status = run.outbox_status(app.db, issue_id, n_errors)
+    db = app.read_db
+    if issue_id is not None:
+        _check_issue(app, issue_id)
+    with db.connect() as conn:
+        counts, errors = q.counts(conn, issue_id), q.recent_errors(conn, n_errors, issue_id)
+        due = q.next_due_by_issue(conn)
     by_issue: dict[int, dict[str, int]] = {}
-    for c in status.counts:
+    for c in counts:
         by_issue.setdefault(c.issue_id, {s: 0 for s in STATUSES})[c.status] = c.count
     if as_json:
-        print_json({"issues": [{"issue_id": i, **counts} for i, counts in by_issue.items()],
-                    "errors": status.errors})
+        print_json({"issues": [{"issue_id": i, **counts, "next_due_at": due.get(i)} for i, counts in by_issue.items()],
+                    "errors": errors})
         return
     if not by_issue:
-        click.echo("The outbox is empty.")
+        click.echo("The outbox is empty." if issue_id is None else f"Issue {issue_id} has not been queued.")
         return
-    print_table("Outbox", ["issue", *STATUSES], [[i, *counts.values()] for i, counts in by_issue.items()])
-    if status.errors:
+    shown = [s for s in STATUSES if any(counts[s] for counts in by_issue.values())]
+    print_table("Outbox", ["issue", *shown, "next due"],
+                [[i, *(counts[s] for s in shown), local_time(due.get(i), "-")] for i, counts in by_issue.items()])
+    if errors:
         print_table("Last errors", ["row", "issue", "to", "status", "tries", "error"],
-                    [[e.row_id, e.issue_id, e.email, e.status, e.attempts, e.error[:100]] for e in status.errors])
+                    [[e.row_id, e.issue_id, e.email, e.status, e.attempts, shorten(e.error, 100)] for e in errors])
     unknown = sum(c.get("unknown", 0) for c in by_issue.values())
     if unknown:
         click.echo(f"{unknown} rows have an unknown fate (the sender stopped between 'sending' and 'sent'). "
                    "Check the mail server's log, then `newsletter outbox resolve ISSUE --mark-sent` or `--resend`.")
 
 
+def _check_issue(app: App, issue_id: int) -> None:
+    """A NotFound error naming the issue, for commands that would otherwise report "0 rows"."""
+    from newsletter.db import issues
+    from newsletter.errors import NotFound
+
+    with app.read_db.connect() as conn:
+        if issues.get_issue(conn, issue_id) is None:
+            raise NotFound(f"there is no issue {issue_id}; `newsletter issues` lists them")
+
+
 @outbox_cmd.command("resolve")
 @click.argument("issue_id", type=int)
-@click.option("--resend", "action", flag_value="resend", help="Send the unknown rows again (same Message-ID).")
-@click.option("--mark-sent", "action", flag_value="mark-sent", help="Count the unknown rows as sent.")
+@click.option("--resend", is_flag=True, help="Send the unknown rows again (same Message-ID).")
+@click.option("--mark-sent", is_flag=True, help="Count the unknown rows as sent.")
 @pass_app
-def outbox_resolve(app: App, issue_id: int, action: str | None) -> None:
-    """Decide about rows whose fate is unknown after a crash."""
-    if action is None:
-        raise click.UsageError("choose --resend or --mark-sent")
-    n = run.requeue(app.db, issue_id, "unknown") if action == "resend" else run.resolve_unknown(app.db, issue_id)
-    click.echo(f"{n} rows of issue {issue_id} {'queued again' if action == 'resend' else 'marked sent'}.")
+def outbox_resolve(app: App, issue_id: int, resend: bool, mark_sent: bool) -> None:
+    """Decide about rows whose fate is unknown after a crash: --resend or --mark-sent."""
+    if resend == mark_sent:
+        raise click.UsageError("--resend and --mark-sent cannot be used together; choose one" if resend
+                               else "choose --resend or --mark-sent")
+    _check_issue(app, issue_id)
+    n = run.requeue(app.db, issue_id, "unknown") if resend else run.resolve_unknown(app.db, issue_id)
+    click.echo(f"{n} rows of issue {issue_id} {'queued again' if resend else 'marked sent'}.")
 
 
 @outbox_cmd.command("retry")
@@ -187,4 +222,5 @@ def outbox_resolve(app: App, issue_id: int, action: str | None) -> None:
 @pass_app
 def outbox_retry(app: App, issue_id: int) -> None:
     """Queue the failed rows of an issue again (after fixing what made them fail)."""
+    _check_issue(app, issue_id)
     click.echo(f"{run.requeue(app.db, issue_id, 'failed')} failed rows of issue {issue_id} queued again.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,7 @@ from newsletter.cli.app import (
     App,
     is_terminal,
     json_option,
+    lazy_module,
     local_time,
     main,
     pass_app,
@@ -20,8 +22,17 @@ from newsletter.cli.app import (
     print_table,
 )
 from newsletter.errors import ConfigError
-from newsletter.subscribers import gdpr, importer, manage
-from newsletter.subscribers.common import team_member
+
+if TYPE_CHECKING:
+    from newsletter.subscribers import gdpr, importer, manage
+else:  # loaded when a command runs, not when `newsletter --help` lists it (issue 11)
+    gdpr, importer, manage = (lazy_module(f"newsletter.subscribers.{m}") for m in ("gdpr", "importer", "manage"))
+
+
+def team_member() -> str:
+    from newsletter.subscribers.common import team_member
+
+    return team_member()
 
 STATUS_CHOICE = click.Choice(["pending", "active", "unsubscribed", "bounced", "complained"])
 

@@ -413,3 +413,10 @@ __all__ = [
     "next_due", "recent_errors", "recover", "release", "requeue", "resolve_unknown",
     "save_issue", "skip", "statuses_by_email", "SENT", "FAILED",
 ]
+
+
+def next_due_by_issue(conn: Connection) -> dict[int, datetime]:
+    """For each issue with rows still to send: when the earliest of them is due (issue 11)."""
+    stmt = (select(outbox.c.issue_id, func.min(outbox.c.send_after))
+            .where(outbox.c.status == PENDING).group_by(outbox.c.issue_id))
+    return {issue_id: due for issue_id, due in conn.execute(stmt)}
