@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tuesday of ISO week 48
 CONFIG = """\
 brand:
   name: Danmarks Produktionscentrum
-  logo_url: {logo}
+  logo_url: "{logo}"
 collect:
   connect_timeout: 2
   read_timeout: 1
@@ -32,10 +32,12 @@ collect:
 sections:
   - key: partnere
     title: Nyt fra partnerne
+    max_items: 20
 newsletters:
   - key: ugebrev
     name: Nyt fra Danmarks Produktionscentrum
     sections: [partnere]
+    max_per_partner: 20
 partners:
   - key: business-kolding
     name: Business Kolding

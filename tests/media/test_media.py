@@ -12,7 +12,7 @@ from PIL import Image
 
 from newsletter.compose import draft
 from newsletter.db import media as media_q
-from newsletter.media import card_url, index_for, prepare_issue, store_for
+from newsletter.media import card_url, prepare_issue, store_for
 from newsletter.render import render_issue
 from tests.media.conftest import NOW, jpeg, png, png_bomb
 
@@ -113,3 +113,92 @@ def test_social_cards_are_drawn_for_each_item_and_the_issue(db, media_config, it
     from newsletter import review
     review.override(db, issue.id, first, "test", title="Ny titel")
     assert prepare_issue(db, config, issue.id).cards == 1
+
+
+def test_pictures_we_cannot_use_leave_the_card_without_one_and_say_why(db, media_config, item, served, cli):
+    served.add("/bomb.png", png_bomb(), content_type="image/png")
+    served.add("/page.jpg", "<!doctype html><html><body>Siden findes ikke</body></html>", content_type="image/jpeg")
+    served.add("/huge.jpg", b"\xff\xd8" + b"\0" * 500_000, content_type="image/jpeg")
+    served.add("/hangs.jpg", jpeg(1200, 675), content_type="image/jpeg", delay=2.5)
+    served.add("/gone.jpg", "not here", status=404, content_type="text/html")
+    served.add("/tiny.jpg", jpeg(200, 120), content_type="image/jpeg")
+    served.add("/svg", "<svg xmlns='http://www.w3.org/2000/svg'/>", content_type="image/svg+xml")
+    config = media_config()
+    ids = {name: item(f"Nyhed {name}", served.url(f"/{name}"), image_alt=f"alt {name}")
+           for name in ("bomb.png", "page.jpg", "huge.jpg", "hangs.jpg", "gone.jpg", "tiny.jpg", "svg")}
+    ok = item("Nyhed med billede", served.url("/wide.jpg"), image_alt="alt ok")
+    issue = make_draft(db, config)
+
+    result = render_issue(db, config, issue.id)
+    images = email_images(result.rendered.html)
+    assert {alt for alt in images if alt.startswith("alt ")} == {"alt ok"}
+    assert "Nyhed bomb.png" in result.rendered.html  # the item stays, without its picture
+
+    show = cli("--config", str(config.path), "issue", "show", str(issue.id))
+    assert show.exit_code == 0, show.output
+    warnings = {line for line in show.output.splitlines() if line.startswith("warning: ")}
+    why = {name: next(w for w in warnings if f"item {item_id}:" in w) for name, item_id in ids.items()}
+    assert "decompression bomb" in why["bomb.png"]
+    assert "image/jpeg but the file is an HTML page" in why["page.jpg"]
+    assert "larger than the 0.4 MB cap" in why["huge.jpg"]
+    assert "read timeout" in why["hangs.jpg"] or "deadline" in why["hangs.jpg"]
+    assert "HTTP 404: the partner moved or removed the picture" in why["gone.jpg"]
+    assert "too small for a card: 200x120 px" in why["tiny.jpg"]
+    assert "not an image (image/svg+xml)" in why["svg"]
+    assert not any(f"item {ok}:" in w for w in warnings)
+    # the same reasons reach render's preflight
+    preflight = [f.message for f in result.preflight if f.check == "image"]
+    assert len(preflight) == 7 and any("decompression bomb" in m for m in preflight)
+
+
+def test_hotlink_switch_keeps_the_partners_urls_and_fetches_no_picture(db, media_config, item, served):
+    config = media_config("media:\n  hotlink: true\n")
+    item("Robotter i Kolding", served.url("/wide.jpg"), image_alt="Robotarm")
+    issue = make_draft(db, config)
+    images = email_images(render_issue(db, config, issue.id).rendered.html)
+    assert images["Robotarm"]["src"] == served.url("/wide.jpg")
+    assert images["Danmarks Produktionscentrum"]["src"] == served.url("/logo.png")
+    assert served.requests_to("/wide.jpg") == []
+
+
+def test_media_route_serves_only_our_names(db, media_config, item, served, client_for, tmp_path):
+    config = media_config()
+    (tmp_path / "var").mkdir(exist_ok=True)
+    (tmp_path / "var" / "secret.txt").write_text("TOP-SECRET-42")
+    client = client_for(config)
+    for path in ("/media/../secret.txt", "/media/..%2Fsecret.txt", "/media/%2e%2e/secret.txt",
+                 "/media/secret.txt", "/media/" + "0" * 32 + ".jpg", "/media/card-1-issue.png",
+                 "/media/" + "a" * 32 + ".jpg/../../secret.txt"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert b"TOP-SECRET-42" not in response.content
+    item("Robotter", served.url("/wide.jpg"), image_alt="Robotarm")
+    issue = make_draft(db, config)
+    src = email_images(render_issue(db, config, issue.id).rendered.html)["Robotarm"]["src"]
+    head = client.head(src.removeprefix(BASE))
+    assert head.status_code == 200 and head.headers["content-type"] == "image/jpeg"
+
+
+def test_a_cdn_base_url_and_folder_from_the_config(db, media_config, item, served, tmp_path):
+    config = media_config(f"media:\n  base_url: https://cdn.example.dk/nyhedsbrev/\n  folder: {tmp_path / 'cdn'}\n")
+    item("Robotter", served.url("/wide.jpg"), image_alt="Robotarm")
+    issue = make_draft(db, config)
+    src = email_images(render_issue(db, config, issue.id).rendered.html)["Robotarm"]["src"]
+    assert re.fullmatch(r"https://cdn\.example\.dk/nyhedsbrev/[0-9a-f]{32}\.jpg", src)
+    assert (tmp_path / "cdn" / src.rsplit("/", 1)[1]).is_file()
+
+
+def test_local_folders_read_files_inside_the_folder_only(db, media_config, item, tmp_path):
+    pictures = tmp_path / "billeder"
+    pictures.mkdir()
+    (pictures / "robot.jpg").write_bytes(jpeg(1600, 900))
+    (tmp_path / "outside.jpg").write_bytes(jpeg(1600, 900))
+    config = media_config('media:\n  local_folders:\n    "https://images.example.dk/": billeder/\n', logo="")
+    inside = item("Indenfor", "https://images.example.dk/robot.jpg", image_alt="inde")
+    outside = item("Udenfor", "https://images.example.dk/%2e%2e/outside.jpg", image_alt="ude")
+    from newsletter.compose import compose
+
+    report = prepare_issue(db, config, compose(db, config, "ugebrev", "2026-W48", now=NOW).id)
+    assert report.fetched == 1
+    assert [(i, why) for i, _, why in report.failed] == [(outside, "refused: the path leaves the local folder 'billeder/'")]
+    assert inside not in [i for i, _, _ in report.failed]
