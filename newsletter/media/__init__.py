@@ -44,7 +44,8 @@ __all__ = ["MediaIndex", "MediaReport", "Picture", "card_url", "ensure_cards", "
 
 CARD = "card"
 LOGO = "logo"
-IN_FLIGHT = 4  # pictures fetched and processed at once: bounds memory (a body is up to max_bytes)
+IN_FLIGHT = 4  # pictures fetched at once: bounds memory (a body is up to collect.max_bytes)
+DECODING = 2  # pictures decoded and resized at once (CPU-bound; each holds ~10 MB of pixels)
 T = TypeVar("T")
 
 
@@ -117,7 +118,7 @@ class MediaIndex:
             return None
         image = self.images.get(source_url)
         if image is None:
-            return "not fetched yet (run `newsletter media fetch` for the issue)"
+            return "not fetched yet (run `newsletter media fetch ISSUE`)"
         return None if image.ok else image.error or "could not be used"
 
 
@@ -192,6 +193,7 @@ def _process(config: Config, store: MediaStore, kind: str, url: str, body: bytes
 async def _fetch_all(config: Config, store: MediaStore, todo: Sequence[tuple[str, str]],
                      record: Callable[[str, str, Outcome], Awaitable[None]]) -> None:
     slots = asyncio.Semaphore(IN_FLIGHT)
+    cpu = asyncio.Semaphore(DECODING)
 
     async def one(kind: str, url: str) -> None:
         async with slots:
@@ -200,7 +202,9 @@ async def _fetch_all(config: Config, store: MediaStore, todo: Sequence[tuple[str
             except MediaError as e:
                 outcome = Outcome("failed", e.problem)
             else:
-                outcome = await asyncio.to_thread(_process, config, store, kind, url, got.body, got.content_type)
+                async with cpu:
+                    outcome = await asyncio.to_thread(_process, config, store, kind, url, got.body,
+                                                      got.content_type)
                 del got
             await record(kind, url, outcome)
 
@@ -214,7 +218,8 @@ def _due(image: StoredImage | None, now: datetime, retry_minutes: int) -> bool:
     return not image.ok and now - image.fetched_at >= timedelta(minutes=retry_minutes)
 
 
-def prepare_issue(db: Database, config: Config, issue_id: int, now: datetime | None = None) -> MediaReport:
+def prepare_issue(db: Database, config: Config, issue_id: int, now: datetime | None = None, *,
+                  cards: bool = True) -> MediaReport:
     """Fetch, verify, resize and store the pictures of the issue's included items (and the
     brand logo) that are not ours yet, then draw the social cards. Never raises for a
     picture: each failure is recorded with its reason."""
@@ -242,14 +247,14 @@ def prepare_issue(db: Database, config: Config, issue_id: int, now: datetime | N
 
     if todo:
         _run(lambda: _fetch_all(config, store, todo, record))
-    cards = ensure_cards(db, config, issue_id, now)
+    drawn = ensure_cards(db, config, issue_id, now) if cards else 0
     with db.connect() as conn:
         after = q.get_images(conn, urls.values(), CARD)
     failed = () if config.media.hotlink else tuple(
         (item_id, url, after[url].error or "") for item_id, url in urls.items()
         if url in after and not after[url].ok)
     return MediaReport(issue_id, fetched=fetched, known=sum(1 for u in set(urls.values()) if u in known and known[u].ok),
-                       failed=failed, cards=cards)
+                       failed=failed, cards=drawn)
 
 
 def problems(db: Database, config: Config, issue_id: int) -> list[str]:

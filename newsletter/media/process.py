@@ -111,13 +111,14 @@ def _decode(url: str, image: Image.Image, scale: float) -> Image.Image:
         image.draft("RGB", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
     try:
         image.load()
-        upright = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)  # no copy of a 10-megapixel picture
     except Image.DecompressionBombError as e:
         raise MediaError(url, f"refused: a decompression bomb ({e})") from e
     except (OSError, SyntaxError, ValueError) as e:
         raise MediaError(url, f"broken or truncated {image.format} file ({e})") from e
-    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
-    return upright.convert("RGBA" if has_alpha else "RGB")
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    mode = "RGBA" if has_alpha else "RGB"
+    return image if image.mode == mode else image.convert(mode)
 
 
 def _flatten(image: Image.Image) -> Image.Image:

@@ -57,8 +57,10 @@ def test_email_structure_links_and_footer(db, config, weekly):
 
     for img in doc.iter("img"):
         assert img.get("alt") and img.get("width"), lxml.html.tostring(img)
-    assert {i.get("alt") for i in doc.iter("img")} >= {"Robotarm i en produktionshal", "Danmarks Produktionscentrum",
-                                                        "Fredericia: havneudvidelse giver plads til 400 job"}
+    assert {i.get("alt") for i in doc.iter("img")} >= {"Danmarks Produktionscentrum"}
+    # issue 10: pictures are never hot-linked; these were never made ours (compose alone does
+    # not fetch), so the cards go without them (tests/media checks the pictures we do own)
+    assert "img.example.dk" not in html
     # footer: markedsføringsloven §10, e-handelsloven §7
     assert link_by_text(doc, "Afmeld nyhedsbrevet").get("href") == "%%unsubscribe_url%%"
     assert link_by_text(doc, "Skift dine indstillinger").get("href") == "%%preferences_url%%"
