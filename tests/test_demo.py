@@ -30,6 +30,14 @@ def test_demo_runs_the_whole_path_offline(cli, tmp_path: Path):
     also = re.search(r"Også omtalt af (.+?) og (.+?)Læs mere", text)
     assert also and {also[1], also[2]} == {"Middelfart Erhvervscenter", "Business Kolding"}
 
+    # issue 10: the demo shows its own sample pictures, as our cropped copies, never hot-linked
+    pictures = [img.get("src") for img in page.iter("img")]
+    copies = [src for src in pictures if src.startswith((folder / "media").resolve().as_uri() + "/")]
+    assert len(copies) >= 5 and len(copies) == len(pictures), pictures  # logo + item pictures
+    for src in copies:
+        assert Path(src.removeprefix("file://")).is_file()
+    assert (folder / "media" / f"card-{report['issue_id']}-issue.png").is_file()
+
     messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
                 for p in sorted((folder / "outbox").glob("*.eml"))]
     assert sorted(str(m["To"]) for m in messages)[0].startswith("Jens Aagaard")

@@ -91,11 +91,13 @@ def wrap(text: str, face: Font, width: int) -> list[str]:
 
 
 def fit_title(text: str, width: int) -> tuple[Font, list[str]]:
-    """The largest title size whose wrap fits ``MAX_LINES``; else the smallest, cut with "…"."""
+    """The largest title size whose wrap fits ``MAX_LINES`` without breaking a word; else the
+    smallest, cut with "…"."""
     for size in TITLE_SIZES:
         face = font("bold", size)
         lines = wrap(text, face, width)
-        if len(lines) <= MAX_LINES:
+        whole_words = all(face.getlength(word) <= width for word in text.split())
+        if len(lines) <= MAX_LINES and whole_words:
             return face, lines
     lines = lines[:MAX_LINES]
     last = lines[-1]

@@ -41,6 +41,7 @@ def test_draft_makes_the_pictures_ours_and_the_email_links_them(db, media_config
     config = media_config()
     item("Robotter i Kolding", served.url("/wide.jpg"), image_alt="Robotarm")
     item("Havnen i Billund", served.url("/tall.png"), partner="billund-erhverv", image_alt="Havn")
+    item("Uden alt-tekst", served.url("/wide.jpg"), partner="billund-erhverv")
     issue = make_draft(db, config)
 
     html = render_issue(db, config, issue.id).rendered.html
@@ -49,6 +50,7 @@ def test_draft_makes_the_pictures_ours_and_the_email_links_them(db, media_config
         src = images[alt]["src"]
         assert re.fullmatch(rf"{BASE}/media/[0-9a-f]{{32}}\.jpg", src), src
         assert images[alt]["width"] == "552"
+    assert images["Uden alt-tekst"]["src"] == images["Robotarm"]["src"]  # one copy, alt from the title
     assert served.url("/") not in html  # no partner URL left in the email
     logo = images["Danmarks Produktionscentrum"]["src"]
     assert re.fullmatch(rf"{BASE}/media/[0-9a-f]{{32}}\.png", logo)
@@ -73,7 +75,7 @@ def test_draft_makes_the_pictures_ours_and_the_email_links_them(db, media_config
     # the web version: srcset with both sizes, og:image is the issue's social card
     web = lxml.html.document_fromstring(render_issue(db, config, issue.id).rendered.web_html)
     srcsets = [img.get("srcset") for img in web.iter("img") if img.get("srcset")]
-    assert len(srcsets) == 2 and all(" 600w, " in s and s.endswith(("1200w", "900w")) for s in srcsets)
+    assert len(srcsets) == 3 and all(" 600w, " in s and s.endswith(("1200w", "900w")) for s in srcsets)
     og = web.xpath("//meta[@property='og:image']/@content")
     assert og == [card_url(config, issue.id)] == [f"{BASE}/media/card-{issue.id}-issue.png"]
 
@@ -202,3 +204,16 @@ def test_local_folders_read_files_inside_the_folder_only(db, media_config, item,
     assert report.fetched == 1
     assert [(i, why) for i, _, why in report.failed] == [(outside, "refused: the path leaves the local folder 'billeder/'")]
     assert inside not in [i for i, _, _ in report.failed]
+
+
+def test_card_titles_fit_whole_words_and_danish_letters_have_glyphs():
+    from newsletter.media.cards import fit_title, font
+
+    face, lines = fit_title("Nyt fra Danmarks Produktionscentrum", 550)
+    assert lines == ["Nyt fra Danmarks", "Produktionscentrum"] and face.size < 64
+    face, lines = fit_title("ord " * 80, 550)
+    assert len(lines) == 4 and lines[-1].endswith(" …")
+    bold = font("bold", 40)
+    missing = bold.getmask("\U0001d518").getbbox()  # a letter the typeface lacks: the .notdef box
+    for letter in "æøåÆØÅ":
+        assert bold.getmask(letter).getbbox() not in (None, missing), letter
