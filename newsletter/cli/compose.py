@@ -85,7 +85,8 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
 
     issue, placed = review.get(app.read_db, issue_id)
     if as_json:
-        print_json({"issue": issue, "items": [_item_json(app, p) for p in placed]})
+        print_json({"issue": issue, "items": [_item_json(app, p) for p in placed],
+                    "warnings": media_problems(app.read_db, app.config, issue_id)})
         return
     click.echo(f"Issue {issue.id} · {issue.newsletter_key} {issue.label} · {issue.status}")
     if issue.approved_at:
