@@ -82,7 +82,7 @@ def open_verified(url: str, body: bytes, content_type: str | None, max_pixels: i
     except UnidentifiedImageError:
         actual = _sniff(body)
         raise MediaError(url, f"the server says {declared} but the file is "
-                              f"{actual or 'not an image at all'}; refused") from None
+                              f"{actual or 'not a readable image'}; refused") from None
     except (OSError, SyntaxError, ValueError) as e:
         raise MediaError(url, f"broken {expected} file ({e})") from e
     width, height = image.size

@@ -217,3 +217,32 @@ def test_card_titles_fit_whole_words_and_danish_letters_have_glyphs():
     missing = bold.getmask("\U0001d518").getbbox()  # a letter the typeface lacks: the .notdef box
     for letter in "æøåÆØÅ":
         assert bold.getmask(letter).getbbox() not in (None, missing), letter
+
+
+def test_the_cli_draft_and_the_scheduler_draft_both_make_pictures_ours(db, media_config, served, cli):
+    from datetime import timedelta
+
+    from newsletter.db.issues import add_item
+    from newsletter.db.types import utcnow
+    from newsletter.schedule import run_draft
+
+    config = media_config()
+    served.add("/second.jpg", jpeg(1600, 900, colour=(90, 20, 20)), content_type="image/jpeg")
+
+    def add(n: int, path: str) -> None:
+        when = utcnow() - timedelta(minutes=10 * n)
+        with db.begin() as conn:
+            add_item(conn, title=f"Nyhed {n}", url=f"https://example.dk/{n}", published_at=when,
+                     first_seen_at=when, partner_key="business-kolding", section="partnere",
+                     guid=f"cli{n}", image_url=served.url(path))
+
+    add(1, "/wide.jpg")
+    result = cli("--config", str(config.path), "draft")
+    assert result.exit_code == 0, result.output
+    add(2, "/second.jpg")
+    assert len(run_draft(str(config.path))) == 1  # the scheduler's job refreshes the same draft
+    with db.connect() as conn:
+        stored = media_q.get_images(conn, [served.url("/wide.jpg"), served.url("/second.jpg")], "card")
+    assert {url: image.status for url, image in stored.items()} == {
+        served.url("/wide.jpg"): "ok", served.url("/second.jpg"): "ok"}
+    assert len(served.requests_to("/wide.jpg")) == 1 and len(served.requests_to("/second.jpg")) == 1
