@@ -36,7 +36,7 @@ from newsletter.db.types import utcnow
 from newsletter.errors import MediaError, NotFound
 from newsletter.media import process
 from newsletter.media.cards import CardSpec, draw_card
-from newsletter.media.fetch import get_image
+from newsletter.media.fetch import fetchable, get_image
 from newsletter.media.store import MediaStore, card_name
 
 __all__ = ["MediaIndex", "MediaReport", "Picture", "card_url", "ensure_cards", "index_for",
@@ -116,6 +116,8 @@ class MediaIndex:
         """Why an item's picture is left out (None: it is shown, or there is none)."""
         if not source_url or self.hotlink:
             return None
+        if not fetchable(source_url):
+            return "not an http(s) picture URL (left out as unsafe)"
         image = self.images.get(source_url)
         if image is None:
             return "not fetched yet (run `newsletter media fetch ISSUE`)"
@@ -233,15 +235,17 @@ def prepare_issue(db: Database, config: Config, issue_id: int, now: datetime | N
     retry = config.media.retry_minutes
     todo: list[tuple[str, str]] = []
     if not config.media.hotlink:
-        todo = [(CARD, url) for url in dict.fromkeys(urls.values()) if _due(known.get(url), now, retry)]
-    if logo_url and _due(logo, now, retry):
+        todo = [(CARD, url) for url in dict.fromkeys(urls.values())
+                if fetchable(url) and _due(known.get(url), now, retry)]
+    if fetchable(logo_url) and _due(logo, now, retry):
         todo.append((LOGO, logo_url))  # for the cards, also when hot-linking
 
     fetched = 0
 
     async def record(kind: str, url: str, outcome: Outcome) -> None:
         nonlocal fetched
-        fetched += outcome.status == "ok" and kind == CARD
+        if outcome.status == "ok" and kind == CARD:
+            fetched += 1
         with db.begin() as conn:  # one transaction per picture: a crash keeps what was done
             q.record_image(conn, url, kind, outcome, now)
 

@@ -9,6 +9,7 @@ below the folder (no ``..``, no symlink out).
 from __future__ import annotations
 
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -23,6 +24,21 @@ class ImageBytes:
     url: str
     body: bytes
     content_type: str | None
+
+
+_UNSAFE = re.compile(r"[\x00-\x20\x7f<>\"'`\\]")
+
+
+def fetchable(url: str | None) -> bool:
+    """An absolute http(s) URL without spaces, quotes or control characters (feed content is
+    hostile: anything else is never fetched, and render would not show it either)."""
+    if not url or len(url) > 2000 or _UNSAFE.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def local_path(config: Config, url: str) -> Path | None:

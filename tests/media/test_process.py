@@ -53,6 +53,7 @@ def test_an_animated_gif_gives_its_first_frame():
     assert sizes(card_picture("u", out.getvalue(), "image/gif", **LIMITS)) == [(800, 450), (600, 338)]
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize(("body", "content_type", "says"), [
     (jpeg(1600, 900)[:3000], "image/jpeg", "broken or truncated"),
     (png_bomb(), "image/png", "decompression bomb"),
