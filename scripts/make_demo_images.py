@@ -236,6 +236,22 @@ def fair(img: Image.Image, d: Draw, rnd: random.Random) -> None:
         d.rectangle((x + 30, int(h * 0.55), x + int(w * 0.22) - 30, int(h * 0.7)), fill=colours[k])
 
 
+def datacenter(img: Image.Image, d: Draw, rnd: random.Random) -> None:
+    w, h = img.size
+    d.rectangle((0, 0, w, h), fill=(24, 30, 44))
+    d.rectangle((0, int(h * 0.85), w, h), fill=(44, 50, 64))
+    for k in range(6):
+        x = int(w * (0.04 + k * 0.16))
+        d.rectangle((x, int(h * 0.12), x + int(w * 0.13), int(h * 0.85)), fill=(52, 60, 78))
+        for row in range(14):
+            y = int(h * 0.15) + row * int(h * 0.048)
+            d.rectangle((x + 10, y, x + int(w * 0.13) - 10, y + int(h * 0.03)), fill=(70, 80, 100))
+            for led in range(3):
+                colour = rnd.choice([(90, 220, 120), (90, 220, 120), ORANGE, (120, 180, 255)])
+                lx = x + 20 + led * 16
+                d.ellipse((lx, y + 6, lx + 8, y + 14), fill=colour)
+
+
 def logo(path: Path) -> None:
     """The demo's brand logo: a white wordmark with an orange triangle, transparent background."""
     img = Image.new("RGBA", (800, 160), (0, 0, 0, 0))
@@ -263,6 +279,11 @@ PICTURES: dict[str, tuple[Callable[[Image.Image, Draw, random.Random], None], tu
     "trekant/hannover.jpg": (fair, (1600, 1000)),
     "ehsj/beskaeftigelse.png": (chart, (1200, 800)),
     "ehsj/faglaerte.png": (chart, (1200, 800)),
+    "ehsj/konjunktur.png": (chart, (1200, 800)),
+    "ehsj/nye-virksomheder.png": (chart, (1200, 800)),
+    "trekant/investeringsprofil.jpg": (harbour, (1600, 1000)),
+    "trekant/datacenter.jpg": (datacenter, (1600, 1000)),
+    "iba/studerende.jpg": (people, (1600, 1000)),
     "middelfart/klynge.jpg": (network, (1600, 1000)),
     "middelfart/pris.jpg": (award, (1400, 1000)),
     "businessfredericia/nyheder/testcenter.jpg": (robot, (1600, 1000)),
