@@ -39,8 +39,8 @@ from newsletter.media.cards import CardSpec, draw_card
 from newsletter.media.fetch import fetchable, get_image
 from newsletter.media.store import MediaStore, card_name
 
-__all__ = ["MediaIndex", "MediaReport", "Picture", "card_url", "ensure_cards", "index_for",
-           "prepare_issue", "problems", "store_for"]
+__all__ = ["MediaIndex", "MediaReport", "Picture", "card_path", "card_url", "ensure_cards", "index_for",
+           "prepare_issue", "problems", "refresh_cards", "store_for"]
 
 CARD = "card"
 LOGO = "logo"
@@ -66,6 +66,11 @@ def card_url(config: Config, issue_id: int, item_id: int | None = None) -> str:
     draft time) or ``ensure_cards`` (call it before posting: it redraws cards whose title
     changed since) has drawn it."""
     return store_for(config).url(card_name(issue_id, item_id))
+
+
+def card_path(config: Config, issue_id: int, item_id: int | None = None) -> Path:
+    """The file behind ``card_url``, for a publisher that uploads the image itself."""
+    return store_for(config).path(card_name(issue_id, item_id))
 
 
 @dataclass(frozen=True)
@@ -343,6 +348,16 @@ def _spec_hash(spec: CardSpec) -> str:
         digest.update(value if isinstance(value, bytes) else value.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def refresh_cards(db: Database, config: Config, issue_id: int) -> int:
+    """Redraw the cards of an issue that has them (it went through draft) whose title, partner
+    or picture changed since; an issue without cards is left alone. Called by render_issue,
+    so the cards a post or og:image links match what was approved."""
+    with db.connect() as conn:
+        if not q.card_hashes(conn, issue_id):
+            return 0
+    return ensure_cards(db, config, issue_id)
 
 
 def ensure_cards(db: Database, config: Config, issue_id: int, now: datetime | None = None) -> int:

@@ -17,7 +17,7 @@ from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as q
 from newsletter.errors import NotFound
-from newsletter.media import MediaIndex, index_for
+from newsletter.media import MediaIndex, index_for, refresh_cards
 from newsletter.models import Issue, IssueItem, Rendered
 from newsletter.render.context import build_context
 from newsletter.render.email import render_email, render_template, render_text, render_web
@@ -75,6 +75,7 @@ def render_issue(db: Database, config: Config, issue_id: int, *, check_links: bo
         if issue is None:
             raise NotFound(f"issue {issue_id} does not exist (see `newsletter issues`)")
         placed = q.issue_items_full(conn, issue_id)
+    refresh_cards(db, config, issue_id)  # the social cards follow the team's edits (issue 10)
     result = render(config, issue, placed, check_links=check_links, media=index_for(db, config, issue_id))
     r = result.rendered
     with db.begin() as conn:
