@@ -208,6 +208,8 @@ async def _fetch_all(config: Config, store: MediaStore, todo: Sequence[tuple[str
                 got = await get_image(fetcher, config, url)
             except MediaError as e:
                 outcome = Outcome("failed", e.problem)
+            except Exception as e:  # noqa: BLE001 - an odd URL (httpx.InvalidURL...) must not stop a draft
+                outcome = Outcome("failed", f"could not fetch it ({type(e).__name__}: {e})")
             else:
                 async with cpu:
                     outcome = await asyncio.to_thread(_process, config, store, kind, url, got.body,

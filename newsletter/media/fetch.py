@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from newsletter.collect.fetch import Fetcher, megabytes, read_file
 from newsletter.config import Config
-from newsletter.errors import FetchError, MediaError
+from newsletter.errors import FetchError, MediaError, NoConnection
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ def local_path(config: Config, url: str) -> Path | None:
 def _reworded(url: str, e: FetchError, cap: int) -> MediaError:
     """collect's messages speak of feeds; say what they mean for a picture."""
     status = e.http_status
+    if isinstance(e, NoConnection):
+        host = urlsplit(url).hostname or url
+        return MediaError(url, f"the picture's server {host} cannot be reached (no such host, or this "
+                               "machine is offline); tried again at the next draft")
     if status == 404 or status == 410:
         return MediaError(url, f"HTTP {status}: the partner moved or removed the picture")
     if status in (401, 403):

@@ -133,6 +133,7 @@ def test_pictures_we_cannot_use_leave_the_card_without_one_and_say_why(db, media
            for name in ("bomb.png", "page.jpg", "huge.jpg", "hangs.jpg", "gone.jpg", "tiny.jpg", "svg")}
     ok = item("Nyhed med billede", served.url("/wide.jpg"), image_alt="alt ok")
     ids["hostile"] = item("Nyhed farlig", served.url('/wide.jpg" onerror="alert(1)'), image_alt="alt hostile")
+    ids["idna"] = item("Nyhed skæv adresse", "http://xn--/a.jpg", image_alt="alt idna")
     issue = make_draft(db, config)
 
     result = render_issue(db, config, issue.id)
@@ -152,11 +153,12 @@ def test_pictures_we_cannot_use_leave_the_card_without_one_and_say_why(db, media
     assert "too small for a card: 200x120 px" in why["tiny.jpg"]
     assert "not an image (image/svg+xml)" in why["svg"]
     assert "not an http(s) picture URL" in why["hostile"]
+    assert "could not fetch it" in why["idna"]
     assert not any(f"item {ok}:" in w for w in warnings)
     assert len(served.requests_to("/wide.jpg")) == 1 and not [r for r in served.requests if "onerror" in r.path]
     # the same reasons reach render's preflight
     preflight = [f.message for f in result.preflight if f.check == "image"]
-    assert len(preflight) == 8 and any("decompression bomb" in m for m in preflight)
+    assert len(preflight) == 9 and any("decompression bomb" in m for m in preflight)
 
 
 def test_hotlink_switch_keeps_the_partners_urls_and_fetches_no_picture(db, media_config, item, served):
