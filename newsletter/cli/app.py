@@ -119,7 +119,36 @@ def hoist_global_options(args: Sequence[str]) -> tuple[list[str], bool]:
     return front + rest, as_json
 
 
-class ErrorHandlingGroup(click.Group):
+def summary(command: click.Command) -> str:
+    """A command's one-line description for a list: its first paragraph, whole.
+
+    Click's own short help stops at the first full stop and cuts at the width ("GDPR art."),
+    so lists of commands use this instead (issue 11: help texts complete).
+    """
+    if command.short_help:
+        return command.short_help
+    text = (command.help or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in text.splitlines() if line.strip() != "\b")
+
+
+class CompleteHelpGroup(click.Group):
+    """A group whose command list shows each command's whole first paragraph, wrapped."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, summary(command)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+CompleteHelpGroup.group_class = CompleteHelpGroup
+
+
+class ErrorHandlingGroup(CompleteHelpGroup):
     """The root group: global options anywhere on the line, and one handler for errors.
 
     NewsletterError (and a file or database error a user can cause with a typo) becomes a
@@ -276,3 +305,22 @@ class lazy_module:  # noqa: N801 - used like the module it stands for
 
             self._module = importlib.import_module(self._name)
         return getattr(self._module, attr)
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """Before any work: a file we are asked to write can be written (its folder exists)."""
+    folder = path.parent
+    if path.is_dir():
+        raise NewsletterError(f"{option} {path}: that is a folder; give a file name, e.g. {path / 'export.csv'}")
+    if not folder.is_dir():
+        raise NewsletterError(f"{option} {path}: the folder {folder} does not exist" +
+                              (" (it is a file)" if folder.exists() else "; create it first"))
+
+
+def check_output_folder(path: Path, option: str) -> None:
+    """Before any work: a folder we are asked to write into is a folder, or can be made."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise NewsletterError(f"{option} {path}: {part} is a file, not a folder")
+            return

@@ -74,7 +74,7 @@ def _print_report(report: CollectReport) -> None:
             continue  # counted below; `newsletter sources` lists them
         style = OUTCOME_STYLE.get(s.outcome, "")
         table.add_row(s.key, f"[{style}]{s.outcome}[/]", str(s.status or ""), str(s.new_items),
-                      str(s.seen_items), f"{s.duration_ms / 1000:.1f} s" if s.outcome != "skipped" else "",
+                      str(s.seen_items), _time(s),
                       _problem(s))
     out = _out()
     if not report.sources:
@@ -89,6 +89,14 @@ def _print_report(report: CollectReport) -> None:
         line += (f" {len(disabled)} {_plural(len(disabled), 'source')} switched off in feeds.yaml "
                  "(enabled: false) not fetched.")
     out.print(line)
+
+
+def _time(s: SourceReport) -> str:
+    """Fetch time, and apart from it the wait for a per-host slot (not part of the deadline)."""
+    if s.outcome == "skipped":
+        return ""
+    queued = f" (+{s.queued_ms / 1000:.1f} s queued)" if s.queued_ms >= 100 else ""
+    return f"{(s.duration_ms - s.queued_ms) / 1000:.1f} s{queued}"
 
 
 def _is_disabled(source: SourceReport) -> bool:
@@ -161,7 +169,7 @@ def sources_group(ctx: click.Context, as_json: bool) -> None:
     app: App = ctx.obj
     config = app.config
     now = utcnow()
-    with app.db.begin() as conn:
+    with app.read_db.begin() as conn:
         sync_sources(conn, config.sources(), now)
         states = source_states(conn, now)
     stale_days = config.collect.stale_after_days
@@ -209,7 +217,10 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
     _out().print(table)
     problems = sum(1 for r in rows if r["status"] in ("failing", "gone", "stale"))
     warned = sum(1 for r in rows if r["warnings"])
+    off = sum(1 for r in rows if r["status"] == "disabled")
     summary = f"{len(rows)} sources; {problems} need attention"
+    if off:
+        summary += f"; {off} of {len(rows)} switched off (enabled: false in feeds.yaml)"
     if warned:
         summary += f"; {warned} had warnings in their last run"
     _out().print(summary + ".")
@@ -318,7 +329,12 @@ async def _fetch_page(fetcher: Fetcher, url: str) -> tuple[str, Fetched | None, 
             if e.http_status is not None and e.http_status >= 400:
                 return scheme + url, None, e.problem.split(" (")[0]
             if n == len(schemes) - 1:
-                raise click.ClickException(e.problem) from e
+                raise click.ClickException(_from_command_line(e.problem)) from e
         except SourceError as e:
-            raise click.ClickException(e.problem) from e
+            raise click.ClickException(_from_command_line(e.problem)) from e
     raise AssertionError("unreachable")
+
+
+def _from_command_line(problem: str) -> str:
+    """A fetch problem about a URL typed on the command line: not one from feeds.yaml."""
+    return problem.replace("check the URL in feeds.yaml", "check the URL you gave") + " (the URL given on the command line)"

@@ -16,6 +16,7 @@ from newsletter.cli.app import (
     pass_app,
     print_json,
     print_table,
+    shorten,
 )
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def curate_list(app: App, include_removed: bool, as_json: bool) -> None:
         print_json(rows)
         return
     print_table("Curated items", ["id", "title", "section", "partner", "pin", "event", "by", "removed"], [
-        [r.id, r.title[:60], r.section, r.partner_key, "yes" if r.pinned else "",
+        [r.id, shorten(r.title, 60), r.section, r.partner_key, "yes" if r.pinned else "",
          r.event_starts_at.astimezone(COPENHAGEN).strftime("%d.%m.%Y %H:%M") if r.event_starts_at else "",
          r.created_by, "removed" if r.removed_at else ""]
         for r in rows

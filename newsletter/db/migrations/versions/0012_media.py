@@ -1,7 +1,7 @@
 """media: media_images (lead images and logo copies) and media_cards (social cards drawn)
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from newsletter.db.types import UTCDateTime
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0010"  # chained after main's head at the merge (was "0006")
 branch_labels = None
 depends_on = None
 
