@@ -112,11 +112,6 @@ class MediaIndex:
             return configured
         return self.store.url(self.logo.name_1x)
 
-    def is_local_copy_finding(self, check: str, message: str) -> bool:
-        """A preflight "not http(s)" finding about our own copy in a file:// folder (the demo)."""
-        base = self.store.base_url
-        return base.startswith("file:") and check == "scheme" and f": {base}/" in message
-
     def problem(self, source_url: str | None) -> str | None:
         """Why an item's picture is left out (None: it is shown, or there is none)."""
         if not source_url or self.hotlink:

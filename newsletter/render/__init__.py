@@ -59,8 +59,6 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     web = render_web(env, context, what)
     check_placeholders(issue, placed, token, web, what)
     findings = run_checks(html, check_links=check_links, web_url=context["links"]["web"])
-    if media is not None:  # the demo links its copies as file:// URLs: ours, not a broken link
-        findings = [f for f in findings if not media.is_local_copy_finding(f.check, f.message)]
     if fitting.changed:
         findings.insert(0, fitting.finding())
     findings += legal.check(config, html, token)
