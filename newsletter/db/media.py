@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from newsletter.db.schema import issue_items, items, media_cards, media_images
 
@@ -87,13 +88,18 @@ def record_image(conn: Connection, url: str, kind: str, outcome: Outcome, at: da
     """-- name: record_image. Insert or replace the record of one attempt."""
     key = url_hash(url)
     values = {**{f: getattr(outcome, f) for f in Outcome.__dataclass_fields__}, "fetched_at": at}
-    existing = conn.execute(select(media_images.c.id, media_images.c.attempts).where(
+    existing = conn.execute(select(media_images.c.id).where(
         media_images.c.url_hash == key, media_images.c.kind == kind)).first()
     if existing is None:
-        conn.execute(insert(media_images).values(url_hash=key, kind=kind, source_url=url, attempts=1, **values))
-    else:
-        conn.execute(update(media_images).where(media_images.c.id == existing.id)
-                     .values(attempts=existing.attempts + 1, **values))
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(media_images).values(url_hash=key, kind=kind, source_url=url,
+                                                         attempts=1, **values))
+            return
+        except IntegrityError:  # another draft (scheduler and a person at once) recorded it first
+            pass
+    conn.execute(update(media_images).where(media_images.c.url_hash == key, media_images.c.kind == kind)
+                 .values(attempts=media_images.c.attempts + 1, **values))
 
 
 def issue_image_urls(conn: Connection, issue_id: int) -> dict[int, str]:
@@ -116,6 +122,11 @@ def record_card(conn: Connection, issue_id: int, item_id: int, input_hash: str, 
                 at: datetime) -> None:
     """-- name: record_card."""
     where = and_(media_cards.c.issue_id == issue_id, media_cards.c.item_id == item_id)
-    conn.execute(delete(media_cards).where(where))
-    conn.execute(insert(media_cards).values(issue_id=issue_id, item_id=item_id, input_hash=input_hash,
-                                            name=name, drawn_at=at))
+    values = {"input_hash": input_hash, "name": name, "drawn_at": at}
+    if conn.execute(update(media_cards).where(where).values(**values)).rowcount:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(media_cards).values(issue_id=issue_id, item_id=item_id, **values))
+    except IntegrityError:  # drawn at the same moment by another process: same input, keep theirs
+        conn.execute(update(media_cards).where(where).values(**values))
