@@ -25,7 +25,8 @@ UTM = "utm_source=nyhedsbrev&utm_medium=email&utm_campaign="
 
 
 def test_links_and_images_reach_the_inbox_as_written(db: Any, make_config: Any, http_server: Any) -> None:
-    config, issue_id = approved_issue(db, make_config, http_server, items=ITEMS)
+    config, issue_id = approved_issue(db, make_config, http_server, items=ITEMS,
+                                      extra_yaml="media:\n  hotlink: true\n")  # the partner's own image URLs
     add_subscribers(db, 1)
     with SMTPServer(SinkHandler()) as server:
         transport = open_transport(server.url)
