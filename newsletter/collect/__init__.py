@@ -231,19 +231,20 @@ class _Run:
                                      return_exceptions=True)
         result: list[Entry] = []
         for entry, page in zip(todo[:limit], pages, strict=True):
-            if isinstance(page, Entry):
-                result.append(page)
+            if isinstance(page, list):
+                result.extend(page)
             elif isinstance(page, SourceError):
                 warnings.append(f"page skipped: {page.problem}")
             else:
                 warnings.append(f"page {entry.url} skipped: {type(page).__name__}: {page}")
         return result
 
-    async def _page_entry(self, state: SourceState, entry: Entry) -> Entry:
-        from newsletter.collect.pagemeta import entry_from_page
+    async def _page_entry(self, state: SourceState, entry: Entry) -> list[Entry]:
+        from newsletter.collect.pagemeta import entries_from_page
 
         fetched = await self.fetcher.fetch(state.key, entry.url or "")
-        return await asyncio.to_thread(entry_from_page, fetched.body, fetched.headers, fetched.url, entry)
+        # a page with several schema.org events gives one entry each (issue 12)
+        return await asyncio.to_thread(entries_from_page, fetched.body, fetched.headers, fetched.url, entry)
 
     # --- in the writer thread: one transaction per source ---------------------------------
 
