@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from newsletter.config import Config
 from newsletter.db import Database, open_db
 from newsletter.errors import NewsletterError
-from newsletter.web import archive, public
+from newsletter.web import archive, events, public
 from newsletter.web.pages import Pages, request_language
 from newsletter.web.security import Csrf, OriginCheck, RateLimiter, SecurityHeaders
 
@@ -73,6 +73,7 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
                        RateLimiter(database, limits.subscribe_per_ip, limits.rate_window_minutes * 60),
                        OriginCheck(settings.base_url)),
         *archive.routes(config, database),
+        *events.routes(config, database, pages),  # /arrangementer, .ics (issue 12)
     ]
     app = Starlette(
         routes=routes,

@@ -53,7 +53,7 @@ def test_email_structure_links_and_footer(db, config, weekly):
     assert "Netværksmøde der er overstået" not in body  # past event
     signup = [a for a in doc.iter("a") if "Tilmeld dig" in text_of(a)]
     assert urlsplit(signup[0].get("href")).path == "/tilmeld" and "event=42" in signup[0].get("href")
-    assert "torsdag 3. december · kl. 09:30–16:00 · Kolding Hallerne" in body
+    assert "torsdag 3. december · kl. 9.30–16.00 · Kolding Hallerne" in body  # Danish clock (issue 8 §9)
 
     for img in doc.iter("img"):
         assert img.get("alt") and img.get("width"), lxml.html.tostring(img)
