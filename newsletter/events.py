@@ -168,7 +168,7 @@ def time_range(event: Event, language: str = "da") -> str:
     start = event.starts_at.astimezone(CPH)
     if (start.hour, start.minute) == (0, 0) and event.ends_at is None:
         return ""
-    prefix = "kl. " if language == "da" else ""
+    prefix = "kl.\u00a0" if language == "da" else ""  # "kl." never ends a line
     text = prefix + clock(event.starts_at, language)
     if event.ends_at is not None and event.ends_at > event.starts_at:
         end = event.ends_at.astimezone(CPH)

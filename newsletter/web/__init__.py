@@ -2,6 +2,7 @@
 
     public.py   subscribers: subscribe, confirm, preferences, one-click unsubscribe
     archive.py  the archive of sent issues at /arkiv/ (the emails' "Se webversionen" link)
+    events.py   upcoming events at /arrangementer, their .ics files and feed (issue 12)
     (review.py, auth.py: the team's pages, a later issue)
 
 ``create_app(config)`` builds it; tests run it in-process or under uvicorn.

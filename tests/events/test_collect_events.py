@@ -111,7 +111,7 @@ def test_the_email_shows_event_cards_with_date_time_place_and_calendar_links(db,
     dag = next(parse_qs(urlsplit(h).query) for h in google if "Industriens" in h)
     assert dag["dates"] == ["20261210T080000Z/20261210T150000Z"] and dag["ctz"] == ["Europe/Copenhagen"]
     assert dag["location"] == ["Lalandia Billund, Ellehammers Allé 5, 7190 Billund"]
-    assert "kl. 9.00–16.00" in rendered.text and "Tilføj til kalender: https://nyhedsbrev.example.dk/arrangementer/" in rendered.text
+    assert "kl.\u00a09.00–16.00" in rendered.text and "Tilføj til kalender: https://nyhedsbrev.example.dk/arrangementer/" in rendered.text
 
 
 def test_a_calendar_is_fetched_with_a_conditional_get_and_moved_events_are_updated(db, network, http_server, w50):

@@ -90,8 +90,8 @@ def event(start: datetime, end: datetime | None = None, all_day: bool = False) -
 
 
 def test_danish_clock_and_ranges():
-    assert events.time_range(event(local(2026, 12, 3, 9, 0), local(2026, 12, 3, 16, 0))) == "kl. 9.00–16.00"
-    assert events.time_range(event(local(2026, 12, 3, 8, 30))) == "kl. 8.30"
+    assert events.time_range(event(local(2026, 12, 3, 9, 0), local(2026, 12, 3, 16, 0))) == "kl.\u00a09.00–16.00"
+    assert events.time_range(event(local(2026, 12, 3, 8, 30))) == "kl.\u00a08.30"
     assert events.time_range(event(local(2026, 12, 3, 9, 0), local(2026, 12, 3, 16, 0)), "en") == "9:00–16:00"
     assert events.time_range(event(local(2026, 12, 3, 0, 0), local(2026, 12, 4, 0, 0), all_day=True)) == ""
 
