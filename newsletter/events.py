@@ -260,8 +260,9 @@ def _all_day_range(event: Event) -> tuple[date, date]:
     return first, last_day(event) + timedelta(days=1)
 
 
-def _details(event: Event, limit: int = 600) -> str:
-    text = event.description[:limit]
+def _details(event: Event, limit: int = 200) -> str:
+    # short: two of these links per event count against Gmail's ~102 KB clip; the link says the rest
+    text = event.description if len(event.description) <= limit else event.description[:limit - 1].rstrip() + "…"
     link = event.signup_url or event.url
     return f"{text}\n\n{link}".strip() if link else text
 
