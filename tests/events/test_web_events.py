@@ -3,12 +3,12 @@ the /arrangementer.ics feed and the HTML list, which show only what went out in 
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import lxml.html
 import pytest
-from starlette.testclient import TestClient
 
 from newsletter import events, review
 from newsletter.db import issues as q
@@ -21,6 +21,9 @@ CPH = events.CPH
 
 @pytest.fixture
 def client(db, network):  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():  # starlette's notice about its httpx-based client
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
     with TestClient(create_app(network.config, db=db), base_url="https://nyhedsbrev.example.dk") as c:
         yield c
 
