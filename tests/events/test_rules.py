@@ -173,3 +173,12 @@ def test_ics_names_are_signed():
     assert events.check_ics_name("hemmelig", name) == 42
     assert events.check_ics_name("en-anden-nøgle", name) is None
     assert events.check_ics_name("hemmelig", "43-" + name.split("-", 1)[1]) is None
+
+
+def test_discovery_knows_calendars():
+    from newsletter.collect.discover import find_feeds, kind_for_document
+
+    page = b'<html><head><link rel="alternate" type="text/calendar" title="Arrangementer" href="/kalender.ics"></head></html>'
+    [found] = find_feeds(page, "https://www.dima.dk/")
+    assert (found.url, found.kind) == ("https://www.dima.dk/kalender.ics", "ical")
+    assert kind_for_document((DATA / "google-export.ics").read_bytes()) == "ical"
