@@ -7,6 +7,7 @@ get UTM parameters here, so no template has to remember to.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from newsletter import events
@@ -81,8 +82,8 @@ def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[
     }
 
 
-def _event_entry(config: Config, entry: dict[str, Any], placed: IssueItem, link: Any,
-                 language: str, send_at: Any) -> dict[str, Any] | None:
+def _event_entry(config: Config, entry: dict[str, Any], placed: IssueItem, language: str,
+                 send_at: datetime) -> dict[str, Any] | None:
     """An event card's facts at the issue's send time (issue 12): the next date of a recurring
     event, "kl. 9.00–16.00", and the add-to-calendar links; None when it is over by then."""
     item = placed.item
@@ -129,7 +130,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
                 continue
             entry: dict[str, Any] | None = _entry(config, p, link, language)
             if entry is not None and p.item.is_event:  # an event over by the send time is never shown
-                entry = _event_entry(config, entry, p, link, language, send_at)
+                entry = _event_entry(config, entry, p, language, send_at)
             if entry is not None:
                 entries.append(entry)
         entries = [e for e in entries if e["url"] or e["signup_url"]]
