@@ -129,7 +129,7 @@ def _occurrences(calendar: Any, components: list[Any], start: datetime,
     if not recurring:
         component = components[0]
         when = _when(component)
-        if when.starts_at < end and _over(component, when) > start:
+        if when.starts_at < end and (when.ends_at or when.starts_at) > start:
             return [(component, when)]
         return []
     import icalendar
@@ -171,10 +171,6 @@ def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:  # floating time: the reader's (Danish) wall clock
         value = value.replace(tzinfo=CPH)
     return value.astimezone(UTC)
-
-
-def _over(component: Any, when: Occurrence) -> datetime:
-    return when.ends_at or when.starts_at
 
 
 def _all_day(component: Any) -> bool:
