@@ -33,6 +33,11 @@ FREDERICIA_PAGE = """<!doctype html><html lang="da"><head><meta charset="utf-8">
 </script></head><body><h1>Eksportmorgen</h1></body></html>"""
 
 CONFIG = """\
+brand:
+  sender_email: nyhedsbrev@trekantomraadet.dk
+  contact_email: info@trekantomraadet.dk
+  postal_address: "Trekantområdet Danmark, Kolding Åpark 1, 6000 Kolding"
+  cvr: "12345678"
 collect:
   deadline: 5
   connect_timeout: 2

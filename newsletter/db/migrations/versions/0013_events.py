@@ -3,14 +3,14 @@ all-day, the calendar's UID (for a stable .ics UID) and the dates of a recurring
 start, end, place and sign-up columns exist since 0002.
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0010 (written against 0006; chained after main's head at the merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
