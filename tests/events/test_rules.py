@@ -37,6 +37,7 @@ def test_time_zones_utc_other_zones_floating_and_summer_time():
     assert found["Webinar fra New York"].event.starts_at == local(2026, 12, 8, 15, 0)
     assert found["Flydende tid læses som dansk tid"].event.starts_at == local(2026, 12, 9, 13, 0)
     assert found["Sommertid"].event.starts_at == local(2027, 6, 10, 9, 0)
+    assert found["Outlook-eksport med Windows-zonenavn"].event.starts_at == local(2026, 12, 11, 9, 0)
 
 
 def test_all_day_events_end_at_midnight_after_their_last_day():
