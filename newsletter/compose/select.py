@@ -27,8 +27,8 @@ def select(items: Sequence[Candidate], *, since: datetime, now: datetime,
     before the window (the team often announces events weeks ahead). Events are judged at the
     issue's planned send time ``send_at`` (issue 8: a W50 issue sent on 10 December does not
     list an event on 3 December), not at the moment of drafting: one that is over by then is
-    never chosen, one that starts more than ``ahead`` after it waits for a later issue, and a
-    recurring event stands for its next date.
+    never chosen, one that starts more than ``ahead`` after it waits for a later issue (unless
+    the team pinned it), and a recurring event stands for its next date.
     """
     judge = max(send_at or now, now)
     chosen = []
@@ -39,8 +39,8 @@ def select(items: Sequence[Candidate], *, since: datetime, now: datetime,
             when = candidate_occurrence(item, judge)
             if when is None or item.first_seen_at > now:
                 continue
-            if ahead is not None and when.starts_at > judge + ahead:
-                continue
+            if ahead is not None and when.starts_at > judge + ahead and not item.pinned:
+                continue  # waits for a later issue; a pinned event is the team's choice now
             chosen.append(replace(item, event_starts_at=when.starts_at, event_ends_at=when.ends_at))
             continue
         if since <= item.first_seen_at <= now:

@@ -3,6 +3,7 @@ one event from two partners, and the .ics writer read back with icalendar."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -120,6 +121,9 @@ def test_select_judges_at_the_send_time_and_waits_with_far_events():
     chosen = select([early, on_time, far, weekly], since=DRAFT_AT - timedelta(days=7), now=DRAFT_AT,
                     used=set(), send_at=SEND_AT, ahead=timedelta(weeks=8))
     assert [c.id for c in chosen] == [2, 4]
+    pinned = select([replace(far, pinned=True)], since=DRAFT_AT, now=DRAFT_AT, used=set(), send_at=SEND_AT,
+                    ahead=timedelta(weeks=8))
+    assert [c.id for c in pinned] == [3]  # the team pinned it: shown now
     assert chosen[1].event_starts_at == local(2026, 12, 16, 9, 0)  # the weekly event's next date
     # drafting on the send day itself changes nothing; without a send time the draft moment rules
     assert [c.id for c in select([early], since=DRAFT_AT, now=DRAFT_AT, used=set())] == [1]
