@@ -152,3 +152,13 @@ def test_broken_calendars_fail_alone_with_a_clear_reason(db, http_server, make_c
     assert stored_event(db, "Møde om grøn omstilling på Åbenrå-vej").event_location == "Haderslev Erhvervsråd"
     assert report["missing"].new_items == 1 and "1 event without DTSTART skipped" in report["missing"].warnings
     assert log_rows(db, "missing")[-1].warnings == ["1 event without DTSTART skipped"]
+
+
+def test_an_event_a_reviewer_includes_after_it_is_over_is_left_out_with_a_warning(db, network, w50):
+    placed = placed_by_title(db, w50)
+    early = placed["Virksomhedsdag i Kolding"]
+    review.include(db, w50, early.item.id, "mette")
+    result = render_issue(db, network.config, w50)
+    assert "Virksomhedsdag" not in result.rendered.html and "Virksomhedsdag" not in result.rendered.text
+    assert any(f.message.startswith(f"item {early.item.id} is included but is an event that is over by "
+                                    "the planned send time") for f in result.preflight)
