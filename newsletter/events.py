@@ -56,6 +56,7 @@ class EventInfo:
     signup_url: str | None = None
     uid: str | None = None
     occurrences: tuple[Occurrence, ...] = ()
+    cancelled: bool = False  # the calendar says STATUS:CANCELLED: never shown, a stored one is removed
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,7 @@ def clean_event(event: EventInfo, base_url: str) -> EventInfo:
         signup_url=safe_http_url(event.signup_url, base_url) if event.signup_url else None,
         uid=_plain_line(_SURROGATE.sub("\ufffd", event.uid or ""), 500) or None,
         occurrences=occurrences if len(occurrences) > 1 else (),
+        cancelled=event.cancelled,
     )
 
 

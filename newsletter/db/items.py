@@ -57,7 +57,8 @@ def insert_items(conn: Connection, source: SourceState, batch: Sequence[CleanIte
 
     An item without a date of its own is dated when we first saw it.
     """
-    refresh_events(conn, source.id, batch)
+    refresh_events(conn, source.id, batch, now)
+    batch = [item for item in batch if item.event is None or not item.event.cancelled]
     fresh = new_items(conn, source.id, batch)
     if not fresh:
         return 0
@@ -103,9 +104,10 @@ def event_values(item: CleanItem) -> dict[str, Any]:
     }
 
 
-def refresh_events(conn: Connection, source_id: int, batch: Sequence[CleanItem]) -> int:
+def refresh_events(conn: Connection, source_id: int, batch: Sequence[CleanItem], now: datetime) -> int:
     """A calendar moves its events and its recurring dates move forward with the window: the
-    stored event of the same (source, guid) takes the feed's current dates and place."""
+    stored event of the same (source, guid) takes the feed's current dates and place, and one
+    the calendar now calls cancelled is removed (never shown again)."""
     events = {item.guid: item for item in batch if item.event is not None}
     if not events:
         return 0
@@ -115,6 +117,12 @@ def refresh_events(conn: Connection, source_id: int, batch: Sequence[CleanItem])
         items.c.origin == "feed")
     changed = 0
     for row in conn.execute(query).all():
+        event = events[row.guid].event
+        if event is not None and event.cancelled:
+            conn.execute(update(items).where(items.c.id == row.id, items.c.removed_at.is_(None))
+                         .values(removed_at=now))
+            changed += 1
+            continue
         values = event_values(events[row.guid])
         values.pop("signup_url")
         current = (row.event_starts_at, row.event_ends_at, row.event_location, row.event_occurrences)

@@ -114,7 +114,7 @@ def test_the_email_shows_event_cards_with_date_time_place_and_calendar_links(db,
     assert "kl.\u00a09.00–16.00" in rendered.text and "Tilføj til kalender: https://nyhedsbrev.example.dk/arrangementer/" in rendered.text
 
 
-def test_a_calendar_is_fetched_with_a_conditional_get_and_moved_events_are_updated(db, network, http_server, w50):
+def test_a_calendar_is_fetched_with_a_conditional_get_and_moved_or_cancelled_events_follow(db, network, http_server, w50):
     later = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
     report = collect(db, network.config, only=["bk-kalender"], now=later)
     assert report.sources[0].outcome == "not_modified"
@@ -127,6 +127,11 @@ def test_a_calendar_is_fetched_with_a_conditional_get_and_moved_events_are_updat
     assert report.sources[0].outcome == "ok" and report.sources[0].new_items == 0
     assert stored_event(db, "Eksportmorgen: nye markeder i Tyskland").event_starts_at == \
         datetime(2026, 12, 12, 9, 0, tzinfo=UTC)
+    # the partner cancels it: removed, so no issue shows it again
+    cancelled = moved.replace(b"SUMMARY:Eksportmorgen", b"STATUS:CANCELLED\r\nSUMMARY:Eksportmorgen")
+    http_server.add("/kolding/kalender.ics", handler=conditional(cancelled, '"v3"'))
+    collect(db, network.config, only=["bk-kalender"], now=datetime(2026, 12, 2, 6, 0, tzinfo=UTC))
+    assert stored_event(db, "Eksportmorgen: nye markeder i Tyskland").removed_at is not None
 
 
 def test_broken_calendars_fail_alone_with_a_clear_reason(db, http_server, make_config):

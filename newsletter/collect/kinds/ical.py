@@ -102,7 +102,11 @@ def parse_calendar(body: bytes, headers: Mapping[str, str], url: str, now: datet
             broken += 1
             continue
         live = [(c, o) for c, o in dated if str(c.get("STATUS") or "").upper() != "CANCELLED"]
-        cancelled += len(dated) - len(live)
+        if dated and not live:
+            # the whole event is cancelled: collect removes it if an earlier run stored it
+            cancelled += 1
+            entries.append((dated[0][1].starts_at, _entry(uid, dated[:1], site, cancelled=True)))
+            continue
         if not live:
             continue
         entries.append((live[0][1].starts_at, _entry(uid, live, site)))
@@ -186,7 +190,7 @@ def _text(component: Any, key: str) -> str:
     return str(value).strip()
 
 
-def _entry(uid: str, live: list[tuple[Any, Occurrence]], site: str) -> Entry:
+def _entry(uid: str, live: list[tuple[Any, Occurrence]], site: str, cancelled: bool = False) -> Entry:
     component, first = live[0]
     description = _text(component, "DESCRIPTION")
     link = _text(component, "URL") or _first_link(description) or ""
@@ -206,6 +210,7 @@ def _entry(uid: str, live: list[tuple[Any, Occurrence]], site: str) -> Entry:
         location=_text(component, "LOCATION") or None,
         uid=uid,
         occurrences=tuple(o for _, o in live) if len(live) > 1 else (),
+        cancelled=cancelled,
     )
     return Entry(guid=uid, url=link, title=_text(component, "SUMMARY") or None,
                  summary_html=_as_html(description), published=stamp, event=event)
