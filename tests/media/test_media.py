@@ -254,3 +254,18 @@ def test_the_cli_draft_and_the_scheduler_draft_both_make_pictures_ours(db, media
     assert {url: image.status for url, image in stored.items()} == {
         served.url("/wide.jpg"): "ok", served.url("/second.jpg"): "ok"}
     assert len(served.requests_to("/wide.jpg")) == 1 and len(served.requests_to("/second.jpg")) == 1
+
+
+def test_social_posts_link_our_cards_never_the_partners_picture(db, media_config, item, served):
+    from newsletter.social.stage import draft as social_draft
+
+    config = media_config()
+    first = item("Robotter i Kolding", served.url("/wide.jpg"))
+    issue = make_draft(db, config)
+    report = social_draft(db, config, issue.id)
+    assert report.posts
+    for post in report.posts:
+        expected = card_url(config, issue.id, post.item_id)
+        assert post.image_url == expected, post
+        assert card_path(config, issue.id, post.item_id).is_file()
+    assert {p.item_id for p in report.posts} == {first, None}
