@@ -151,7 +151,7 @@ def test_pictures_we_cannot_use_leave_the_card_without_one_and_say_why(db, media
     assert "read timeout" in why["hangs.jpg"] or "deadline" in why["hangs.jpg"]
     assert "HTTP 404: the partner moved or removed the picture" in why["gone.jpg"]
     assert "too small for a card: 200x120 px" in why["tiny.jpg"]
-    assert "not an image (image/svg+xml)" in why["svg"]
+    assert "a picture type we do not use (image/svg+xml)" in why["svg"]
     assert "not an http(s) picture URL" in why["hostile"]
     assert "could not fetch it" in why["idna"]
     assert not any(f"item {ok}:" in w for w in warnings)
