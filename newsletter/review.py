@@ -44,6 +44,8 @@ def _editable(conn: Connection, issue_id: int, by: str, action: str, detail: dic
     if issue.status == "approved":
         q.update_issue(conn, issue_id, status="draft", approved_by=None, approved_at=None)
         q.audit(conn, by, "reopen", "issue", issue_id, {"because": action})
+    else:
+        q.update_issue(conn, issue_id)  # updated_at: the last render is now older than the issue
     q.audit(conn, by, action, "issue", issue_id, detail)
     return issue
 

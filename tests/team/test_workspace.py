@@ -144,3 +144,20 @@ def test_schedule_reschedule_cancel(clients: Clients, db: Database, team_config:
     assert "for 1 modtagere" in again.text
     actions = [e["action"] for e in review.history(db, issue_id)]
     assert actions[-7:] == ["queued", "schedule", "reschedule", "approved", "unqueue", "queued", "schedule"]
+
+
+def test_any_edit_makes_the_render_stale(db: Database, team_config: Config) -> None:
+    """An item edit after the render (not only a text edit) means approve must wait for a new render."""
+    import pytest
+
+    from newsletter.errors import ApprovalBlocked
+    from newsletter.render import render_issue, rendered_for_send
+
+    issue_id = draft(db, team_config)
+    _, placed = review.get(db, issue_id)
+    render_issue(db, team_config, issue_id)
+    review.override(db, issue_id, placed[0].item.id, "erik", title="Ændret efter forhåndsvisningen")
+    with pytest.raises(ApprovalBlocked, match="changed after its last render"):
+        review.approve(db, issue_id, "anne")
+    assert "Ændret efter forhåndsvisningen" in rendered_for_send(db, team_config, issue_id).html
+    review.approve(db, issue_id, "anne")
