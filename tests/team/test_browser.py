@@ -215,7 +215,7 @@ def test_a_week_from_draft_to_sent_in_the_browser(site, browser, db: Database, s
     page.goto(f"{base}/team/issues/{issue_id}/preview")
     assert "Med firøjne-princippet skal en anden godkende" in page.inner_text("#plan")
     page.click("#plan button.go")
-    assert "four-eyes" in flash(page) and review.get(db, issue_id)[0].status == "draft"
+    assert "Med firøjne-princippet skal en anden godkende" in flash(page) and review.get(db, issue_id)[0].status == "draft"
     log_in(page, base, "ada")
     page.goto(f"{base}/team/issues/{issue_id}/preview")
     page.click("#plan button.go")

@@ -29,7 +29,7 @@ def test_start_page_shows_the_week_and_what_to_do(clients: Clients, db: Database
     page = editor.get("/team/")
     assert page.status_code == 200 and "Ugens udgave er ikke lavet endnu" in page.text
     empty = post(editor, "/team/draft", page.text, newsletter="ugebrev")
-    assert "Det lykkedes ikke" in empty.text and "no new items" in empty.text  # nothing collected yet
+    assert "Det lykkedes ikke" in empty.text and "ingen nye historier fra partnerne" in empty.text  # nothing collected yet
     add_items(db)
     made = post(editor, "/team/draft", page.text, newsletter="ugebrev")
     assert made.status_code == 200 and "Kladden er lavet." in made.text  # followed to the issue page
@@ -70,7 +70,7 @@ def test_review_item_by_item(clients: Clients, db: Database, team_config: Config
     assert actors == {"erik"}
     # an error from the stage comes back as a message on the same page
     bad = post(editor, f"/team/issues/{issue_id}/texts", page.text, subject="x" * 201)
-    assert "Det lykkedes ikke" in bad.text and "limit is 200" in bad.text
+    assert "Det lykkedes ikke: Teksten er 201 tegn; grænsen er 200." in bad.text
 
 
 def test_approve_gates_and_four_eyes(clients: Clients, db: Database, team_config: Config) -> None:
@@ -80,12 +80,12 @@ def test_approve_gates_and_four_eyes(clients: Clients, db: Database, team_config
     post(anne, f"/team/issues/{issue_id}/texts", page.text, subject="Anne rettede emnet")
     # not rendered since the edit: the approve function refuses, whoever calls it
     answer = post(anne, f"/team/issues/{issue_id}/approve", page.text)
-    assert "changed after its last render" in answer.text or "never been rendered" in answer.text
+    assert "Udgaven er ikke set i forhåndsvisningen endnu" in answer.text
     preview = anne.get(f"/team/issues/{issue_id}/preview")  # renders the current draft
     assert preview.status_code == 200 and "/email.html" in preview.text
     assert "Med firøjne-princippet skal en anden godkende" in preview.text
     refused = post(anne, f"/team/issues/{issue_id}/approve", preview.text)
-    assert "four-eyes" in refused.text and review.get(db, issue_id)[0].status == "draft"
+    assert "anne har lavet den seneste ændring" in refused.text and review.get(db, issue_id)[0].status == "draft"
     # the editor may not approve at all
     assert post(editor, f"/team/issues/{issue_id}/approve", preview.text).status_code == 403
     ok = post(ada, f"/team/issues/{issue_id}/approve", ada.get(f"/team/issues/{issue_id}/preview").text)
@@ -110,7 +110,7 @@ def test_preflight_errors_need_a_reason(clients: Clients, db: Database, make_con
     assert "brand.cvr is empty" in preview.text and "Godkend trods fejl" in preview.text
     assert re.search(r'<button type="button" class="go" disabled>', preview.text)
     refused = post(ada, f"/team/issues/{issue_id}/approve", preview.text)
-    assert "preflight error" in refused.text
+    assert "Udgaven har 1 fejl i tjekket før afsendelse" in refused.text
     ok = post(ada, f"/team/issues/{issue_id}/approve", preview.text, override="CVR kommer i morgen; aftalt med chefen")
     assert "Udgaven er godkendt" in ok.text
     [approval] = [e for e in review.history(db, issue_id) if e["action"] == "approve"]

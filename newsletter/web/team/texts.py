@@ -187,9 +187,50 @@ def t(lang: str, text: str, **values: object) -> str:
     return chosen.format(**values) if values else chosen
 
 
+# The stages' errors (English, for the CLI and logs) as the workspace says them in Danish.
+# A message not listed here is shown as the stage wrote it: it still says what to do.
+DANISH_ERRORS: list[tuple[str, str]] = [
+    (r"(?P<name>.+) made the last change to this issue; with the four-eyes rule",
+     "{name} har lavet den seneste ændring. Med firøjne-princippet skal en anden godkende."),
+    (r"issue \d+ has never been rendered", "Udgaven er ikke set i forhåndsvisningen endnu. Åbn den, før du godkender."),
+    (r"issue \d+ was changed after its last render",
+     "Udgaven er ændret siden forhåndsvisningen. Se forhåndsvisningen igen, før du godkender."),
+    (r"issue \d+ has (?P<n>\d+) preflight error\(s\), first: (?P<first>.+?)\. Fix them",
+     "Udgaven har {n} fejl i tjekket før afsendelse (første: {first}). Ret dem, eller godkend med en begrundelse."),
+    (r"issue \d+ has (?P<n>\d+) preflight error\(s\) that its approval did not override",
+     "Udgaven har {n} fejl i tjekket før afsendelse, som godkendelsen ikke begrundede. Ret dem, og godkend igen."),
+    (r"issue \d+ has no included items", "Udgaven har ingen historier med. Tag nogle med, før den godkendes."),
+    (r"issue \d+ is (?P<status>\w+); only a draft can be approved", "Kun en kladde kan godkendes."),
+    (r"issue \d+ is (?P<status>\w+); it can no longer be edited", "Udgaven er sendt eller i kø og kan ikke længere rettes."),
+    (r"issue \d+ is (?P<status>\w+); only a queued issue can be cancelled", "Kun en udgave i kø kan annulleres."),
+    (r"issue \d+ is (?P<status>\w+); only an approved issue can be queued", "Udgaven skal godkendes, før den kan sendes."),
+    (r".*no new items from partners since", "Der er ingen nye historier fra partnerne endnu. Hent nyheder først, eller tilføj en historie."),
+    (r"(?P<field>subject|preheader|intro|title|summary) is (?P<n>\d+) characters; the limit is (?P<limit>\d+)",
+     "Teksten er {n} tegn; grænsen er {limit}."),
+    (r"the subject cannot be empty", "Emnelinjen må ikke være tom."),
+    (r"could not read (?P<url>\S+): (?P<problem>.+?)\. Check the URL",
+     "Siden kunne ikke læses ({problem}). Tjek linket, eller skriv overskrift og resumé selv."),
+    (r"'(?P<url>.*)' is not an http\(s\) URL", "«{url}» er ikke et http(s)-link."),
+    (r"the password must be at least (?P<n>\d+) characters", "Adgangskoden skal være mindst {n} tegn."),
+    (r"this password is too common", "Den adgangskode er for almindelig. Vælg en længere og mindre oplagt (en kort sætning virker)."),
+    (r"the password may not be your name", "Adgangskoden må ikke være dit navn eller din adresse."),
+    (r"a user named .+ exists", "Der findes allerede en bruger med det navn eller den adresse."),
+    (r"you cannot disable yourself", "Du kan ikke spærre dig selv."),
+]
+
+
+def in_language(lang: str, message: str) -> str:
+    """A stage's message in Danish where we know it, else as the stage wrote it."""
+    if lang == "da":
+        for pattern, danish in DANISH_ERRORS:
+            match = re.match(pattern, message)
+            if match:
+                return danish.format(**match.groupdict())
+    return message
+
+
 def error_text(lang: str, error: NewsletterError) -> str:
-    """A stage's error for a person: the stage's own message (it says what to do)."""
-    return f"{t(lang, 'Det lykkedes ikke')}: {error}"
+    return f"{t(lang, 'Det lykkedes ikke')}: {in_language(lang, str(error))}"
 
 
 def parse_iso(value: str) -> datetime | None:
