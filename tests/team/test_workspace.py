@@ -161,3 +161,55 @@ def test_any_edit_makes_the_render_stale(db: Database, team_config: Config) -> N
         review.approve(db, issue_id, "anne")
     assert "Ændret efter forhåndsvisningen" in rendered_for_send(db, team_config, issue_id).html
     review.approve(db, issue_id, "anne")
+
+
+def test_new_items_are_offered_and_events_added(clients: Clients, db: Database, team_config: Config) -> None:
+    from zoneinfo import ZoneInfo
+
+    from newsletter.db.issues import add_item
+
+    issue_id = draft(db, team_config)
+    later = datetime.now(UTC)  # collected after the draft was made
+    with db.begin() as conn:
+        for n in (1, 2):
+            add_item(conn, title=f"Sen nyhed {n}", url=f"https://www.example.dk/sen-{n}", partner_key="dima",
+                     section="partnere", published_at=later, first_seen_at=later)
+    editor = clients.as_user("erik")
+    page = editor.get(f"/team/issues/{issue_id}")
+    assert "2 nye historier siden" in page.text
+    refreshed = post(editor, f"/team/issues/{issue_id}/refresh", page.text)
+    assert "Kladden er opdateret med de nye historier." in refreshed.text and "Sen nyhed 1" in refreshed.text
+    assert "nye historier siden" not in refreshed.text
+
+    added = post(editor, f"/team/issues/{issue_id}/curate", page.text, title="Industriens Dag 2026",
+                 summary="Virksomheder og uddannelser mødes.", start_date="2026-12-10", start_time="09:00",
+                 end_time="16:00", location="Kolding", signup_url="https://www.example.dk/tilmeld",
+                 section="arrangementer")
+    assert "«Industriens Dag 2026» er tilføjet." in added.text
+    _, placed = review.get(db, issue_id)
+    [event] = [p for p in placed if p.item.title == "Industriens Dag 2026"]
+    starts = event.item.event_starts_at
+    assert event.section == "arrangementer" and event.included and starts is not None
+    assert starts.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%H:%M") == "09:00"
+    assert "torsdag 10. december kl. 9.00 · Kolding" in added.text
+    assert [e["actor"] for e in review.history(db, issue_id) if e["action"] == "curate"] == ["erik"]
+
+
+def test_start_page_names_the_sources_that_need_attention(clients: Clients, db: Database, make_config) -> None:  # type: ignore[no-untyped-def]
+    from newsletter.db import sources as sq
+    from tests.team.conftest import CONFIG
+
+    config = make_config(CONFIG.format(four_eyes="false").replace(
+        "    name: DIMA\n", "    name: DIMA\n    sources:\n      - kind: feed\n        url: https://dima.example.dk/rss\n"))
+    now = datetime.now(UTC)
+    with db.begin() as conn:
+        sq.sync_sources(conn, config.sources(), now)
+        [state] = sq.source_states(conn, now)
+        sq.record_fetch(conn, state.id, sq.FetchOutcome("error", status=500, error="HTTP 500"), now)
+    from newsletter.web import create_app
+
+    own = Clients(create_app(config, db=db))
+    page = own.as_user("erik").get("/team/")
+    assert "fejler" in page.text and state.key in page.text and "HTTP 500" in page.text
+    for c in own.open:
+        c.close()
