@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from newsletter.collect.clean import Rejected, canonical_url, clean_entry, safe_http_url
-from newsletter.collect.dates import parse_date
 from newsletter.collect.fetch import Fetched, Fetcher
 from newsletter.collect.pagemeta import entry_from_meta, read_page_meta
 from newsletter.config import Config
@@ -58,7 +57,8 @@ def add_curated(db: Database, config: Config, data: CuratedInput, now: datetime 
     link = safe_http_url(data.url, None) if data.url else None
     signup = safe_http_url(data.signup_url, None) if data.signup_url else None
     if data.url and not link:
-        raise CurateError(f"{data.url!r} is not an http(s) URL")
+        raise CurateError(f"the URL you gave, {data.url!r}, is not an http(s) URL "
+                          "(write the whole address, https://...)")
     if data.signup_url and not signup:
         raise CurateError(f"sign-up link {data.signup_url!r} is not an http(s) URL")
     if not link and not signup:
@@ -165,11 +165,13 @@ def _event_times(data: CuratedInput, now: datetime) -> tuple[datetime | None, da
 
 
 def _parse_when(text: str, flag: str, now: datetime) -> datetime:
-    when = parse_date(text, now)
-    if when is None:
-        raise CurateError(f"{flag} {text!r}: not a date; write e.g. \"2026-12-03 09:00\" or "
-                          "\"3. december 2026 kl. 9.00\" (Danish time)")
-    return when
+    from newsletter.errors import InvalidTime
+    from newsletter.when import parse_user_time  # strict: "kl. 25.00" is refused (issue 11)
+
+    try:
+        return parse_user_time(text, flag, now)
+    except InvalidTime as e:
+        raise CurateError(str(e)) from e
 
 
 def _read_page(config: Config, url: str, data: CuratedInput) -> tuple[Entry, str | None]:
@@ -179,8 +181,10 @@ def _read_page(config: Config, url: str, data: CuratedInput) -> tuple[Entry, str
     except FetchError as e:
         if data.title:
             return Entry(guid=url, url=url), f"could not read the page ({e.problem}); used your text"
-        raise CurateError(f"could not read {url}: {e.problem}. Check the URL, or give --title "
-                          "and --summary yourself") from e
+        # the URL was typed by a person (CLI or web) and is an article: not feeds.yaml, not "the feed"
+        problem = e.problem.split(" (check the URL in feeds.yaml")[0].removesuffix(".")
+        raise CurateError(f"could not read the page at {url} (the URL you gave): {problem}. "
+                          "Check the URL in a browser, or give --title and --summary yourself") from e
     meta = read_page_meta(fetched.body, fetched.url, fetched.headers)
     return entry_from_meta(meta, fetched.url), None
 

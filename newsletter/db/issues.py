@@ -190,10 +190,12 @@ def issue_items_full(conn: Connection, issue_id: int) -> list[IssueItem]:
 # --- renders --------------------------------------------------------------------------------
 
 def insert_render(conn: Connection, issue_id: int, *, subject: str, preheader: str, html: str,
-                  text: str, web_html: str, preflight: list[Mapping[str, Any]]) -> int:
+                  text: str, web_html: str, preflight: list[Mapping[str, Any]],
+                  placeholder_token: str = "") -> int:
     result = conn.execute(insert(renders).values(
         issue_id=issue_id, created_at=utcnow(), subject=subject, preheader=preheader, html=html,
-        text=text, web_html=web_html, preflight=json.dumps(list(preflight), ensure_ascii=False)))
+        text=text, web_html=web_html, preflight=json.dumps(list(preflight), ensure_ascii=False),
+        placeholder_token=placeholder_token or None))
     return inserted_id(result)
 
 

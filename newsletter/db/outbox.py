@@ -45,7 +45,7 @@ def save_issue(conn: Connection, issue: QueuedIssue, send_after: datetime, now: 
     conn.execute(insert(outbox_issues).values(
         issue_id=issue.issue_id, newsletter_key=issue.newsletter_key, subject=issue.subject,
         preheader=issue.preheader, html=issue.html, text=issue.text, web_url=issue.web_url,
-        send_after=send_after, queued_at=now,
+        send_after=send_after, queued_at=now, placeholder_token=issue.placeholder_token or None,
     ))
     return True
 
@@ -60,7 +60,7 @@ def get_issue(conn: Connection, issue_id: int) -> QueuedIssue | None:
     if row is None:
         return None
     return QueuedIssue(row.issue_id, row.newsletter_key, row.subject, row.preheader, row.html, row.text,
-                       row.web_url)
+                       row.web_url, row.placeholder_token or "")
 
 
 def add_rows(conn: Connection, issue_id: int, newsletter_key: str, rows: Sequence[NewRow],
@@ -217,7 +217,7 @@ def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime
         elif change.kind == "retry":
             conn.execute(_TO_RETRY, {**base, "b_id": change.row_id, "b_error": change.error[:2000],
                                      "b_after": change.send_after or now})
-        elif change.kind in (FAILED, BOUNCED):
+        elif change.kind in (FAILED, BOUNCED, UNKNOWN):
             conn.execute(_TO_FINAL, {**base, "b_id": change.row_id, "b_status": change.kind,
                                      "b_error": change.error[:2000]})
         elif change.kind == "release":
@@ -444,3 +444,10 @@ __all__ = [
     "save_issue", "skip", "statuses_by_email", "SENT", "FAILED",
     "withdraw_pending", "in_flight", "drop_frozen", "move_pending", "move_frozen",
 ]
+
+
+def next_due_by_issue(conn: Connection) -> dict[int, datetime]:
+    """For each issue with rows still to send: when the earliest of them is due (issue 11)."""
+    stmt = (select(outbox.c.issue_id, func.min(outbox.c.send_after))
+            .where(outbox.c.status == PENDING).group_by(outbox.c.issue_id))
+    return {issue_id: due for issue_id, due in conn.execute(stmt)}

@@ -78,7 +78,7 @@ def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None
 
     def rows() -> Iterator[NewRow]:
         for r in recipients(db, issue.newsletter_key, sections):
-            links = personal_links(settings, r.subscriber_id, issue.newsletter_key)
+            links = personal_links(settings, r.subscriber_id, issue.newsletter_key, r.link_key)
             yield NewRow(r.subscriber_id, r.email, r.name, links.unsubscribe_url, links.preferences_url,
                          message_id(domain))
 
@@ -142,7 +142,7 @@ def _frozen(db: Database, config: Config, issue: Issue) -> QueuedIssue:
 
     rendered = rendered_for_send(db, config, issue.id)
     return QueuedIssue(issue.id, issue.newsletter_key, rendered.subject, rendered.preheader,
-                       rendered.html, rendered.text, web_url(config, issue))
+                       rendered.html, rendered.text, web_url(config, issue), rendered.placeholder_token)
 
 
 def template_factory(config: Config, identity: Identity | None = None) -> Callable[[QueuedIssue], MessageTemplate]:
@@ -191,10 +191,13 @@ def send_due(db: Database, config: Config, options: SendOptions = SendOptions(),
     wopts = worker_options(config, options)
     identity = identity_for(config)
     own_transport = transport is None
+    send = config.data.send
     transport = transport or open_transport(config.settings.smtp_url, pool_size=wopts.workers,
-                                            timeout=config.data.send.smtp_timeout)
-    store = DbOutboxStore(db, lease_seconds=config.data.send.lease_seconds,
-                          bounce_threshold=config.data.send.bounce_threshold)
+                                            timeout=send.smtp_timeout, data_timeout=send.smtp_data_timeout)
+    # A 'sending' row is held for as long as its final reply may take, so another process's
+    # recover() never calls a live transaction 'unknown' (its 250 could then not be recorded).
+    store = DbOutboxStore(db, lease_seconds=send.lease_seconds, bounce_threshold=send.bounce_threshold,
+                          sending_lease_seconds=send.lease_seconds + send.smtp_data_timeout)
     try:
         worker = Worker(store, transport, identity.from_email, template_factory(config, identity), wopts,
                         stop=stop, on_progress=on_progress)
@@ -233,7 +236,8 @@ def test_send(db: Database, config: Config, issue_id: int, to: list[str],
     template = MessageTemplate.build(frozen, identity, web_url=frozen.web_url, subject_prefix="[TEST] ")
     examples = example_values(config)
     own = transport is None
-    transport = transport or open_transport(config.settings.smtp_url, timeout=config.data.send.smtp_timeout)
+    transport = transport or open_transport(config.settings.smtp_url, timeout=config.data.send.smtp_timeout,
+                                            data_timeout=config.data.send.smtp_data_timeout)
     replies = []
     try:
         for address in to:

@@ -26,7 +26,7 @@ from newsletter.db import Database, open_db
 from newsletter.errors import NewsletterError
 from newsletter.web import archive, public, team
 from newsletter.web.pages import Pages, request_language
-from newsletter.web.security import Csrf, OriginCheck, RateLimiter, SecurityHeaders
+from newsletter.web.security import BodyLimit, Csrf, OriginCheck, RateLimiter, SecurityHeaders
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -77,7 +77,7 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders, https=https)],
+        middleware=[Middleware(BodyLimit, limit_for=public.body_limit), Middleware(SecurityHeaders, https=https)],
         exception_handlers={HTTPException: not_found, NewsletterError: our_error, 500: server_error},
     )
     app.state.db = database

@@ -2,7 +2,7 @@
 per-account / per-IP login attempt counts that rate-limit the login form.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from newsletter.db.types import UTCDateTime
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
