@@ -120,10 +120,11 @@ def rendered_for_send(db: Database, config: Config, issue_id: int) -> Rendered:
     if issue is None:
         raise NotFound(f"issue {issue_id} does not exist")
     # An approved issue goes out as the render its approver saw (approve refuses a stale one,
-    # and any edit sends the issue back to draft); a draft is rendered anew when it changed,
-    # or when its render is from before placeholder tokens (issue 8 §1).
-    if stored is None or (issue.status == "draft" and (stored["created_at"] < issue.updated_at
-                                                       or not stored.get("placeholder_token"))):
+    # and any edit sends the issue back to draft); a draft is rendered anew when it changed.
+    # Any render from before placeholder tokens is made anew whatever the status (issue 8 §1):
+    # the same content, but content can no longer act as a per-recipient placeholder.
+    if stored is None or not stored.get("placeholder_token") or (
+            issue.status == "draft" and stored["created_at"] < issue.updated_at):
         return render_issue(db, config, issue_id).rendered
     return Rendered(issue_id=issue_id, newsletter_key=issue.newsletter_key, subject=stored["subject"],
                     preheader=stored["preheader"], html=stored["html"], text=stored["text"],

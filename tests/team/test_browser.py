@@ -65,7 +65,10 @@ def site(make_config, db: Database, smtp_server: SMTPServer) -> Iterator[tuple[s
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = make_config(CONFIG.format(four_eyes="true"))
-    config = replace(config, settings=replace(config.settings, base_url=base, smtp_url=smtp_server.url))
+    # The public address the emails link to (a real send refuses a loopback BASE_URL, issue 8);
+    # the browser talks to the server on 127.0.0.1, which the Origin check accepts as our own.
+    config = replace(config, settings=replace(config.settings, base_url="https://nyhedsbrev.trekantomraadet.dk",
+                                              smtp_url=smtp_server.url))
     server = uvicorn.Server(uvicorn.Config(create_app(config, db=db), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
