@@ -18,6 +18,16 @@ def users_group() -> None:
     """The team's accounts for the browser workspace (newsletter serve, /team/)."""
 
 
+def _login() -> str:
+    """Who runs the command, for the audit log (the CLI has no workspace session)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "cli"
+
+
 def _print_link(link: Any) -> None:
     click.echo(f"Send this link to {link.user.name} <{link.user.email}>; it sets the password once "
                f"and works until {local_time(link.expires)}:")
@@ -35,7 +45,7 @@ def users_add(app: App, name: str, email: str, role: str) -> None:
     """Create a user and print a one-time link to choose a password."""
     from newsletter import accounts
 
-    link = accounts.add_user(app.db, app.config, name, email, role)
+    link = accounts.add_user(app.db, app.config, name, email, role, by=_login())
     click.echo(f"User {link.user.name} ({link.user.role}) created.")
     _print_link(link)
 
@@ -67,7 +77,7 @@ def users_disable(app: App, name: str) -> None:
     """Stop a user from logging in; their open sessions end at once."""
     from newsletter import accounts
 
-    user = accounts.set_disabled(app.db, name, True)
+    user = accounts.set_disabled(app.db, name, True, by=_login())
     click.echo(f"User {user.name} is disabled.")
 
 
@@ -78,7 +88,7 @@ def users_enable(app: App, name: str) -> None:
     """Let a disabled user log in again."""
     from newsletter import accounts
 
-    user = accounts.set_disabled(app.db, name, False)
+    user = accounts.set_disabled(app.db, name, False, by=_login())
     click.echo(f"User {user.name} is enabled.")
 
 
@@ -89,4 +99,4 @@ def users_reset(app: App, name: str) -> None:
     """Forget a user's password, end their sessions and print a new one-time link."""
     from newsletter import accounts
 
-    _print_link(accounts.reset(app.db, app.config, name))
+    _print_link(accounts.reset(app.db, app.config, name, by=_login()))
