@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
-from newsletter.cli.app import App, json_option, local_time, main, pass_app, print_json, print_table
+from newsletter.cli.app import (
+    App,
+    json_option,
+    lazy_module,
+    local_time,
+    main,
+    pass_app,
+    print_json,
+    print_table,
+)
+from newsletter.models import ROLES
 
-# accounts.ROLES, spelled out so that `newsletter --help` does not load the account code
-# (argon2, SQLAlchemy); tests/team/test_accounts.py checks the two agree.
-ROLES = ("editor", "approver", "admin")
+if TYPE_CHECKING:
+    from newsletter import accounts
+else:  # loaded when a command runs (issue 11: fast start-up)
+    accounts = lazy_module("newsletter.accounts")
 
 
 @main.group("users")
@@ -28,7 +39,7 @@ def _login() -> str:
         return "cli"
 
 
-def _print_link(link: Any) -> None:
+def _print_link(link: accounts.NewUserLink) -> None:
     click.echo(f"Send this link to {link.user.name} <{link.user.email}>; it sets the password once "
                f"and works until {local_time(link.expires)}:")
     click.echo(link.link)
@@ -43,8 +54,6 @@ def _print_link(link: Any) -> None:
 @pass_app
 def users_add(app: App, name: str, email: str, role: str) -> None:
     """Create a user and print a one-time link to choose a password."""
-    from newsletter import accounts
-
     link = accounts.add_user(app.db, app.config, name, email, role, by=_login())
     click.echo(f"User {link.user.name} ({link.user.role}) created.")
     _print_link(link)
@@ -55,8 +64,6 @@ def users_add(app: App, name: str, email: str, role: str) -> None:
 @pass_app
 def users_list(app: App, as_json: bool) -> None:
     """List the users with their role and last login."""
-    from newsletter import accounts
-
     found = accounts.list_users(app.db)
     if as_json:
         print_json(found)
@@ -75,8 +82,6 @@ def users_list(app: App, as_json: bool) -> None:
 @pass_app
 def users_disable(app: App, name: str) -> None:
     """Stop a user from logging in; their open sessions end at once."""
-    from newsletter import accounts
-
     user = accounts.set_disabled(app.db, name, True, by=_login())
     click.echo(f"User {user.name} is disabled.")
 
@@ -86,8 +91,6 @@ def users_disable(app: App, name: str) -> None:
 @pass_app
 def users_enable(app: App, name: str) -> None:
     """Let a disabled user log in again."""
-    from newsletter import accounts
-
     user = accounts.set_disabled(app.db, name, False, by=_login())
     click.echo(f"User {user.name} is enabled.")
 
@@ -97,6 +100,4 @@ def users_enable(app: App, name: str) -> None:
 @pass_app
 def users_reset(app: App, name: str) -> None:
     """Forget a user's password, end their sessions and print a new one-time link."""
-    from newsletter import accounts
-
     _print_link(accounts.reset(app.db, app.config, name, by=_login()))

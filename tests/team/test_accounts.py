@@ -117,8 +117,3 @@ def test_cli_approve_follows_the_four_eyes_rule(cli, db: Database, team_config: 
     assert refused.exit_code == 1 and "four-eyes" in refused.output
     assert cli("approve", str(issue.id), "--by", "mads").exit_code == 0
 
-
-def test_the_cli_offers_the_same_roles() -> None:
-    from newsletter.cli.users import ROLES
-
-    assert ROLES == accounts.ROLES
