@@ -23,6 +23,8 @@ How to add an area (e.g. ``sending``, ``sources``, ``subscribers``)
    an entry in ``NAV``. ``tests/team/test_guard.py`` walks the app's route table: a route under
    ``/team/`` that was not built by ``team.route`` (or is not in ``PUBLIC``) fails the test.
 
+The issue page includes ``team/_social.html`` when it exists (the social posts of an issue).
+
 Areas: ``auth`` (login, logout, set password), ``week`` (start page), ``issue`` (review item by
 item), ``preview`` (rendered email, preflight, test send), ``plan`` (approve, schedule, send,
 cancel), ``users`` (admin).
