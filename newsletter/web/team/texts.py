@@ -216,6 +216,18 @@ DANISH_ERRORS: list[tuple[str, str]] = [
     (r"the password may not be your name", "Adgangskoden må ikke være dit navn eller din adresse."),
     (r"a user named .+ exists", "Der findes allerede en bruger med det navn eller den adresse."),
     (r"you cannot disable yourself", "Du kan ikke spærre dig selv."),
+    # source health (collect/health.py), as the start page lists it
+    (r"(?P<error>.+) \(failed (?P<n>\d+) runs? in a row, never succeeded\)",
+     "{error} (fejlet {n} gange i træk, aldrig hentet)"),
+    (r"(?P<error>.+) \(failed (?P<n>\d+) runs? in a row, last success (?P<ago>.+)\)",
+     "{error} (fejlet {n} gange i træk; sidst hentet: {ago})"),
+    (r"no new item for (?P<n>\d+) days",
+     "Intet nyt i {n} dage. Tjek, at partneren stadig udgiver her (feedet kan være flyttet)."),
+    (r"no item at all in the (?P<n>\d+) days since it was added",
+     "Intet i de {n} dage, siden kilden blev tilføjet. Tjek adressen i feeds.yaml."),
+    (r"the server answered HTTP 410 Gone",
+     "Serveren svarer 410 Gone: partneren har fjernet feedet. Find den nye adresse (newsletter sources "
+     "discover), og ret den i feeds.yaml."),
 ]
 
 
@@ -225,7 +237,7 @@ def in_language(lang: str, message: str) -> str:
         for pattern, danish in DANISH_ERRORS:
             match = re.match(pattern, message)
             if match:
-                return danish.format(**match.groupdict())
+                return danish.format(**match.groupdict()).replace(" 1 gange", " 1 gang")
     return message
 
 
