@@ -191,6 +191,7 @@ EN: dict[str, str] = {
     "Sundhed": "Health", "Kilde": "Source", "Senest nyt": "Latest new item", "Fejl i træk": "Failures in a row",
     "Hvad skal tjekkes": "What to check", "Hent nu": "Fetch now", "aldrig": "never", "ok": "ok", "ny": "new",
     "venter": "waiting", "slået fra": "switched off",
+    "Der er ingen kilder i feeds.yaml endnu.": "There are no sources in feeds.yaml yet.",
     "{key} svarede ikke: {error}": "{key} did not answer: {error}", "{key} er hentet: {n} nye.": "{key} fetched: {n} new.",
 }
 
