@@ -78,7 +78,8 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     """Print the issue's texts, sections and items (item ids are used by `issue edit`)."""
     issue, placed = review.get(app.db, issue_id)
     if as_json:
-        print_json({"issue": issue, "items": [_item_json(app, p) for p in placed]})
+        print_json({"issue": issue, "items": [_item_json(app, p) for p in placed],
+                    "last_render": [f.to_dict() for f in last_findings(app.db, issue.id)]})
         return
     click.echo(f"Issue {issue.id} · {issue.newsletter_key} {issue.label} · {issue.status}")
     if issue.approved_at:

@@ -3,6 +3,7 @@ HTML stays under 100 KB with its footer; the team is told what was shortened or 
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from types import SimpleNamespace
@@ -73,6 +74,8 @@ def test_an_issue_at_the_maximum_caps_fits_under_100_kb_with_its_footer(cli, db,
     assert "warning fit: the email would be" in rendered.output
     shown = cli("issue", "show", str(issue_id))
     assert "fit: the email would be" in shown.output and "only in the web version" in shown.output
+    as_json = json.loads(cli("issue", "show", str(issue_id), "--json").output)
+    assert [f["check"] for f in as_json["last_render"] if f["level"] == "warning"][:1] == ["fit"]
 
     with db.connect() as conn:
         stored = q.latest_render(conn, issue_id)
