@@ -22,7 +22,7 @@ from newsletter.render.env import (
     time_hm,
     with_utm,
 )
-from newsletter.render.placeholders import placeholder
+from newsletter.render.placeholders import mark_trusted, placeholder, placeholders
 
 TITLE_CHARS = 160
 SUMMARY_CHARS = 320
@@ -95,7 +95,7 @@ def _contains(outer: str, inner: str) -> bool:
     return bool(inner.strip()) and inner.casefold() in outer.casefold()
 
 
-def footer_parts(config: Config, newsletter_name: str, language: str) -> dict[str, str]:
+def footer_parts(config: Config, newsletter_name: str, language: str, token: str = "") -> dict[str, str]:
     """The sender lines and the reason line of the footer without doubled names (issue 8):
     no "Trekantområdet Danmark · Trekantområdet Danmark" when the brand is the organisation, no
     organisation repeated at the start of the postal address, no "Nyt fra X fra Y"."""
@@ -107,14 +107,16 @@ def footer_parts(config: Config, newsletter_name: str, language: str) -> dict[st
         postal = postal[len(brand.organisation.strip()):].lstrip(" ,·-–")
     if _contains(newsletter_name, brand.organisation):
         reason = _("Du modtager dette nyhedsbrev, fordi %(email)s er tilmeldt %(newsletter)s.",
-                   email=placeholder("email"), newsletter=newsletter_name)
+                   email=placeholder("email", token), newsletter=newsletter_name)
     else:
         reason = _("Du modtager dette nyhedsbrev, fordi %(email)s er tilmeldt %(newsletter)s hos %(organisation)s.",
-                   email=placeholder("email"), newsletter=newsletter_name, organisation=brand.organisation)
+                   email=placeholder("email", token), newsletter=newsletter_name, organisation=brand.organisation)
     return {"name": brand.name if show_name else "", "postal_address": postal, "reason": reason}
 
 
-def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> dict[str, Any]:
+def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], token: str = "") -> dict[str, Any]:
+    """The context of one render; ``token`` marks the per-recipient placeholders (see
+    ``placeholders.py``). Only the template's own values carry it, never content."""
     newsletter = config.newsletter(issue.newsletter_key)
     language = newsletter.language
     _ = gettext_for(language)
@@ -138,8 +140,9 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
                          "is_events": key == newsletter.events_section})
 
     brand = config.brand
-    footer = footer_parts(config, newsletter.name, language)
-    reason = newsletter.footer_reason or footer["reason"]
+    footer = footer_parts(config, newsletter.name, language, token)
+    # footer_reason is the team's text (feeds.yaml): a bare %%email%% in it is a placeholder
+    reason = mark_trusted(newsletter.footer_reason, token) or footer["reason"]
     label = _("Uge %(week)s", week=issue.iso_week) + " · " + date_long(issue.issue_date, language)
     return {
         "_": _,
@@ -168,12 +171,13 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
         # filled by render.fit when the email would pass Gmail's clip (issue 8)
         "more": {"title": _("Mere fra ugen"), "entries": [], "web_only": 0},
         "links": {
-            "unsubscribe": placeholder("unsubscribe_url"),
-            "preferences": placeholder("preferences_url"),
+            "unsubscribe": placeholder("unsubscribe_url", token),
+            "preferences": placeholder("preferences_url", token),
             "web": web_url(config, issue),
             "archive": f"{config.settings.base_url}/arkiv/",
             "subscribe": f"{config.settings.base_url}/tilmeld",
         },
-        "recipient": {"name": placeholder("name"), "email": placeholder("email")},
+        "recipient": {"name": placeholder("name", token), "email": placeholder("email", token)},
+        "placeholders": placeholders(token),
         "footer_reason": reason,
     }

@@ -34,6 +34,7 @@ from jinja2 import (
 )
 
 from newsletter.config import Config
+from newsletter.render.placeholders import LegacySyntax
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -69,6 +70,7 @@ def environment(dirs: tuple[Path, ...] = (REPO_TEMPLATES,)) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=[LegacySyntax],  # a bare %%name%% in a template file is this render's placeholder
     )
     env.filters.update(FILTERS)
     return env
