@@ -15,7 +15,7 @@ from newsletter.compose import compose
 from newsletter.db import issues as q
 from newsletter.render.context import build_context
 from newsletter.render.email import render_email
-from newsletter.render.env import environment_for
+from newsletter.render.env import environment_for, gettext_for
 from newsletter.render.fit import MAX_LINKS, SHORT_SUMMARY, fit, size_of
 from newsletter.render.placeholders import fill_html
 from newsletter.render.preflight import Finding
@@ -147,3 +147,14 @@ def test_shortening_the_summaries_is_the_first_step(db, full_issue):
     # and an email that fits is left alone
     same_html, same, nothing = fit(context, email, target=full)
     assert same is context and not nothing.changed
+
+
+def test_one_item_left_to_the_web_version_is_named_in_the_singular(db, full_issue):
+    config, issue_id = full_issue
+    env = environment_for(config)
+    context = _context(db, config, issue_id)
+    context = {**context, "more": {**context["more"], "entries": [], "web_only": 1}}
+    html = render_email(env, context, config.settings.base_url, "test")[0]
+    assert "Se én nyhed mere i webversionen" in html and "Se 1 flere" not in html
+    english = {**context, "_": gettext_for("en")}
+    assert "See one more story in the web version" in render_email(env, english, config.settings.base_url, "t")[0]
