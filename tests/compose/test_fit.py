@@ -29,7 +29,8 @@ SYLLABLES = ("pro", "duk", "tion", "ro", "bot", "ener", "gi", "havn", "lo", "gis
 
 # the largest caps feeds.yaml allows: 500 per issue, 100 per partner and per section
 MAX_CAPS = (CONFIG.replace("max_items: 6", "max_items: 100").replace("max_items: 4", "max_items: 100")
-            .replace("max_per_partner: 3", "max_per_partner: 100").replace("max_items: 12", "max_items: 500"))
+            .replace("max_per_partner: 3", "max_per_partner: 100").replace("max_items: 12", "max_items: 500")
+            + "media:\n  hotlink: true\n")  # every card keeps its partner's image: the heaviest email
 PARTNERS = ("business-kolding", "billund-erhverv", "business-fredericia", "dima")
 
 

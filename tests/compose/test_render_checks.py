@@ -85,8 +85,20 @@ def test_footer_of_the_default_brand_reads_once_each(db, config, weekly):
     assert "Trekantområdet Danmark · Danmarks Produktionscentrum Kolding Åpark 1, 6000 Kolding" in body
 
 
-def test_a_decorative_image_has_empty_alt_and_no_second_link_in_the_web_version(db, config, weekly):
-    web = lxml.html.document_fromstring(render_issue(db, config, weekly).rendered.web_html)
+def test_a_decorative_image_has_empty_alt_and_no_second_link(db, make_config, item):
+    config = make_config(CONFIG + "media:\n  hotlink: true\n")  # the partners' images, no copies
+    item("Nyt program for robotter", text="Sparring og workshops.", hours_ago=30,
+         image_url="https://img.example.dk/robot.jpg", image_alt="Robotarm i en produktionshal")
+    item("Fredericia: havneudvidelse giver plads til 400 job", partner="business-fredericia",
+         text="Udvidelsen åbner for nye virksomheder.", image_url="https://img.example.dk/havn.jpg",
+         image_alt="Fredericia: havneudvidelse giver plads til 400 job.")  # the title again
+    issue = compose(db, config, "ugebrev", "2026-W48", now=NOW)
+    rendered = render_issue(db, config, issue.id).rendered
+    email = lxml.html.document_fromstring(rendered.html.encode("utf-8"))
+    alts = {i.get("src"): (i.get("alt"), i.getparent().tag) for i in email.iter("img")}
+    assert alts["https://img.example.dk/havn.jpg"] == ("", "td")  # decorative: no alt, no second link
+    assert alts["https://img.example.dk/robot.jpg"] == ("Robotarm i en produktionshal", "a")
+    web = lxml.html.document_fromstring(rendered.web_html)
     havn = next(i for i in web.iter("img") if i.get("src") == "https://img.example.dk/havn.jpg")
     assert havn.get("alt") == "" and havn.getparent().tag != "a"
     robot = next(i for i in web.iter("img") if i.get("src") == "https://img.example.dk/robot.jpg")
