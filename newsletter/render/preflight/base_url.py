@@ -60,7 +60,7 @@ def _kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
 def advice(base_url: str) -> str:
     return (f"{problem(base_url)}. Every email links the web version, the unsubscribe and the preferences "
             "page from it. Set BASE_URL in the environment (or .env) to the public https address the web "
-            "app (`newsletter serve`) is reached at, e.g. BASE_URL=https://nyhedsbrev.trekantomraadet.dk")
+            "app (`newsletter serve`) is reached at, such as https://nyhedsbrev.trekantomraadet.dk")
 
 
 def is_real_mail(smtp_url: str) -> bool:
