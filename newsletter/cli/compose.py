@@ -97,13 +97,14 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     issue, placed = review.get(app.read_db, issue_id)
     if as_json:
         print_json({"issue": issue, "items": [_item_json(app, p) for p in placed],
-                    "warnings": media_problems(app.read_db, app.config, issue_id)})
+                    "warnings": media_problems(app.read_db, app.config, issue_id),
+                    "last_render": [f.to_dict() for f in last_findings(app.read_db, issue.id)]})
         return
     click.echo(f"Issue {issue.id} · {issue.newsletter_key} {issue.label} · {issue.status}")
     if issue.approved_at:
         click.echo(f"Approved by {issue.approved_by} at {local_time(issue.approved_at)}")
     click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
-    for finding in last_findings(app.db, issue.id):
+    for finding in last_findings(app.read_db, issue.id):
         if finding.level != "info" and finding.check != "image":  # pictures: listed below, current
             click.echo(f"Render {finding.level}: {finding.check}: {finding.message}")
     newsletter = app.config.newsletter(issue.newsletter_key)

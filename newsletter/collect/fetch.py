@@ -1,10 +1,12 @@
 """Fetching: bytes from a source URL, politely and within limits.
 
 One ``Fetcher`` per collect run keeps an httpx connection pool per server and bounds
-concurrency overall and per host. Each fetch has connect/read timeouts and a total deadline, a size cap
+concurrency overall and per host. Each fetch has connect/read timeouts and a total deadline
+(counted while a request is in flight, not while it waits for a per-host slot), a size cap
 that holds on the wire and after decompression (a gzip bomb stops at the cap, never in
-memory), at most ``max_redirects`` redirects, and conditional GET. Everything that goes
-wrong becomes a ``FetchError`` whose message says what the user should check.
+memory; gzip is recognised by its magic bytes when the server does not declare it), at
+most ``max_redirects`` redirects, and conditional GET. Everything that goes wrong becomes a
+``FetchError`` whose message says what the user should check.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ HTML stays under 100 KB with its footer; the team is told what was shortened or 
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ from newsletter.compose import compose
 from newsletter.db import issues as q
 from newsletter.render.context import build_context
 from newsletter.render.email import render_email
-from newsletter.render.env import environment_for
+from newsletter.render.env import environment_for, gettext_for
 from newsletter.render.fit import MAX_LINKS, SHORT_SUMMARY, fit, size_of
 from newsletter.render.placeholders import fill_html
 from newsletter.render.preflight import Finding
@@ -28,7 +29,8 @@ SYLLABLES = ("pro", "duk", "tion", "ro", "bot", "ener", "gi", "havn", "lo", "gis
 
 # the largest caps feeds.yaml allows: 500 per issue, 100 per partner and per section
 MAX_CAPS = (CONFIG.replace("max_items: 6", "max_items: 100").replace("max_items: 4", "max_items: 100")
-            .replace("max_per_partner: 3", "max_per_partner: 100").replace("max_items: 12", "max_items: 500"))
+            .replace("max_per_partner: 3", "max_per_partner: 100").replace("max_items: 12", "max_items: 500")
+            + "media:\n  hotlink: true\n")  # every card keeps its partner's image: the heaviest email
 PARTNERS = ("business-kolding", "billund-erhverv", "business-fredericia", "dima")
 
 
@@ -73,6 +75,8 @@ def test_an_issue_at_the_maximum_caps_fits_under_100_kb_with_its_footer(cli, db,
     assert "warning fit: the email would be" in rendered.output
     shown = cli("issue", "show", str(issue_id))
     assert "fit: the email would be" in shown.output and "only in the web version" in shown.output
+    as_json = json.loads(cli("issue", "show", str(issue_id), "--json").output)
+    assert [f["check"] for f in as_json["last_render"] if f["level"] == "warning"][:1] == ["fit"]
 
     with db.connect() as conn:
         stored = q.latest_render(conn, issue_id)
@@ -144,3 +148,14 @@ def test_shortening_the_summaries_is_the_first_step(db, full_issue):
     # and an email that fits is left alone
     same_html, same, nothing = fit(context, email, target=full)
     assert same is context and not nothing.changed
+
+
+def test_one_item_left_to_the_web_version_is_named_in_the_singular(db, full_issue):
+    config, issue_id = full_issue
+    env = environment_for(config)
+    context = _context(db, config, issue_id)
+    context = {**context, "more": {**context["more"], "entries": [], "web_only": 1}}
+    html = render_email(env, context, config.settings.base_url, "test")[0]
+    assert "Se én nyhed mere i webversionen" in html and "Se 1 flere" not in html
+    english = {**context, "_": gettext_for("en")}
+    assert "See one more story in the web version" in render_email(env, english, config.settings.base_url, "t")[0]

@@ -83,6 +83,14 @@ def test_the_file_transport_is_not_stopped_but_render_warns(cli, db, config, wee
     assert cli("send").exit_code == 0
 
 
+def test_test_send_to_reviewers_warns_but_sends(cli, db, config, weekly, sink, monkeypatch):
+    monkeypatch.setenv("SMTP_URL", sink.url)
+    monkeypatch.setenv("BASE_URL", "http://127.0.0.1:8000")
+    result = cli("test-send", str(weekly), "--to", "mette@trekantomraadet.dk")
+    assert result.exit_code == 0 and "Warning: BASE_URL is not set" in result.output
+    assert len(sink.handler.deliveries) == 1
+
+
 def test_public_https_base_urls_pass():
     for url in ("https://nyhedsbrev.trekantomraadet.dk", "https://www.trekantomraadet.dk/nyhedsbrev",
                 "https://93.184.216.34"):

@@ -5,7 +5,7 @@ Every email carries links built from BASE_URL: the web version, the one-click un
 (the default is http://127.0.0.1:8000), on a private address or on plain http, each of them
 is broken or insecure for every subscriber, and the unsubscribe links are frozen into the
 outbox when the issue is queued. So ``queue`` and ``send`` refuse to start over SMTP; the file
-transport (tests, the demo) and ``render`` only get a warning.
+transport (tests, the demo) is never stopped, and ``render`` shows the problem as a warning.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
 def advice(base_url: str) -> str:
     return (f"{problem(base_url)}. Every email links the web version, the unsubscribe and the preferences "
             "page from it. Set BASE_URL in the environment (or .env) to the public https address the web "
-            "app (`newsletter serve`) is reached at, e.g. BASE_URL=https://nyhedsbrev.trekantomraadet.dk")
+            "app (`newsletter serve`) is reached at, such as https://nyhedsbrev.trekantomraadet.dk")
 
 
 def is_real_mail(smtp_url: str) -> bool:
@@ -76,9 +76,8 @@ def require_public(config: Config, action: str = "send") -> None:
 
 
 def check(config: Config) -> list[Finding]:
-    """The same rule as a preflight finding: an error when SMTP_URL is real mail, else a warning."""
-    found = problem(config.settings.base_url)
-    if not found:
+    """The same rule as a preflight warning, so the team sees it at render time; the hard stop
+    is ``require_public`` at queue and send (a render on a laptop is fine)."""
+    if not problem(config.settings.base_url):
         return []
-    level = "error" if is_real_mail(config.settings.smtp_url) else "warning"
-    return [Finding("base_url", level, advice(config.settings.base_url))]
+    return [Finding("base_url", "warning", advice(config.settings.base_url))]

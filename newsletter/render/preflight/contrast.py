@@ -72,7 +72,7 @@ def pairs(doc: Any) -> dict[tuple[str, str], tuple[int, str]]:
         text = _text_of_own(el)
         if text:
             count, example = found.get((fg, bg), (0, text))
-            found[(fg, bg)] = (count + 1, example)
+            found[(fg, bg)] = (count + 1, max(example, text, key=len))  # the longest says most
         stack.extend((child, fg, bg) for child in el)
     return found
 
