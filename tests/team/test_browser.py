@@ -254,6 +254,15 @@ def test_a_week_from_draft_to_sent_in_the_browser(site, browser, db: Database, s
     for line in ("ada godkendte", "ada planlagde afsendelsen", "ada flyttede afsendelsen", "ada annullerede afsendelsen",
                  "erik sendte en test", "anne rettede teksterne", "erik rettede en historie"):
         assert line in " ".join(history.split()), line
+    page.goto(f"{base}/team/issues/{issue_id}/preview")
+    page.get_by_role("link", name="Se afsendelsen").click()
+    assert "1 af 1 modtagere har fået brevet." in " ".join(page.inner_text("#sending").split())
+    check_axe(page, axe_source)
+    shots(browser, cookies, f"{base}/team/issues/{issue_id}/sending", "06-afsendelse")
+    page.get_by_role("link", name="Kilder").click()
+    assert "Nye nyheder pr. uge" in page.inner_text("main")
+    check_axe(page, axe_source)
+    shots(browser, cookies, f"{base}/team/sources", "07-kilder")
     page.goto(f"{base}/team/users")
     check_axe(page, axe_source)
     shots(browser, cookies, f"{base}/team/users", "05-brugere")

@@ -156,6 +156,43 @@ EN: dict[str, str] = {
     "udsendelsen er færdig": "the send is complete", "sendte en test": "sent a test", "lavede forhåndsvisningen": "made the preview",
     "højst så mange pr. partner": "at most so many per partner", "højst så mange i sektionen": "at most so many in the section",
     "højst så mange i udgaven": "at most so many in the issue", "intet http(s)-link": "no http(s) link",
+    # sending (issue 9 §5)
+    "Afsendelse": "Sending", "Afsendt": "Sent", "af": "of", "modtagere har fået brevet.": "recipients have the letter.",
+    "Afsendelsen er færdig.": "Sending is finished.", "Afsendelsen er i gang.": "Sending is under way.",
+    "Venter eller prøves igen": "Waiting or retrying",
+    "Afvist (bounce)": "Bounced", "Ukendt": "Unknown", "Sprunget over": "Skipped", "Næste forsøg": "Next attempt",
+    "Seneste fejl": "Latest errors", "Modtager": "Recipient", "Hvad skete der": "What happened",
+    "Forsøg": "Attempts", "Tidspunkt": "Time", "Ingen fejl.": "No errors.", "Til udgaven": "To the issue",
+    "Følg afsendelsen": "Follow the send", "Se afsendelsen": "See the send",
+    "Udgaven er ikke sat i kø endnu. Godkend og planlæg den på udgavens side.":
+        "The issue is not queued yet. Approve and schedule it on the issue's page.",
+    "Ved „ukendt“ ved vi ikke, om brevet kom frem: forbindelsen gik tabt lige efter afsendelsen. "
+    "Spørg den tekniske ansvarlige, før der sendes igen.":
+        "“Unknown” means we do not know whether the letter arrived: the connection was lost right after it "
+        "was sent. Ask the technical contact before sending again.",
+    "Abonnentens navn eller adresse kan ikke stå i en mail; ret eller fjern abonnenten.":
+        "The subscriber's name or address cannot go in an email; correct or remove the subscriber.",
+    "Adressen findes ikke hos modtagerens mailserver.": "The address does not exist at the recipient's mail server.",
+    "Modtagerens postkasse er fuld.": "The recipient's mailbox is full.",
+    "Modtagerens mailserver afviste brevet (spamfilter eller politik).":
+        "The recipient's mail server refused the letter (spam filter or policy).",
+    "Mailserveren svarede ikke i tide.": "The mail server did not answer in time.",
+    "Forbindelsen blev afbrudt lige efter brevet: ukendt om det kom frem.":
+        "The connection dropped right after the letter: unknown whether it arrived.",
+    "Forbindelsen til mailserveren blev afbrudt.": "The connection to the mail server dropped.",
+    "Midlertidig fejl hos modtageren; der prøves igen.": "A temporary error at the recipient; it is tried again.",
+    "Mailserveren svarede med en fejl.": "The mail server answered with an error.",
+    # sources (issue 9 §6)
+    "Kilder": "Sources", "{n} kilder, {attention} kræver opmærksomhed, {off} er slået fra.":
+        "{n} sources, {attention} need attention, {off} are switched off.",
+    "Nye nyheder pr. uge, de sidste {n} uger": "New items per week, the last {n} weeks",
+    "Partner": "Partner", "Uge {first}–{last}": "Weeks {first}–{last}", "I alt": "Total",
+    "{name}: {counts} nye pr. uge": "{name}: {counts} new per week", "Uge {week}: {n}": "Week {week}: {n}",
+    "Sundhed": "Health", "Kilde": "Source", "Senest nyt": "Latest new item", "Fejl i træk": "Failures in a row",
+    "Hvad skal tjekkes": "What to check", "Hent nu": "Fetch now", "aldrig": "never", "ok": "ok", "ny": "new",
+    "venter": "waiting", "slået fra": "switched off",
+    "Der er ingen kilder i feeds.yaml endnu.": "There are no sources in feeds.yaml yet.",
+    "{key} svarede ikke: {error}": "{key} did not answer: {error}", "{key} er hentet: {n} nye.": "{key} fetched: {n} new.",
 }
 
 # audit-log actions as the history shows them
