@@ -112,7 +112,7 @@ def refresh_events(conn: Connection, source_id: int, batch: Sequence[CleanItem],
     if not events:
         return 0
     guids = list(events)
-    rows = []
+    rows: list[Any] = []
     for start in range(0, len(guids), _CHUNK):
         rows += conn.execute(select(
             items.c.id, items.c.guid, items.c.event_starts_at, items.c.event_ends_at,
