@@ -221,6 +221,8 @@ def _types(node: dict[str, Any]) -> set[str]:
 def _json_ld_article(root: lxml.html.HtmlElement) -> dict[str, Any] | None:
     for data in _ld_blocks(root):
         for node in _ld_nodes(data):
+            if _is_event(node) and not _ld_text(node, "startDate"):
+                continue  # an "Event" without a date says nothing we can use (issue 12)
             if _types(node) & (ARTICLE_TYPES - {"webpage"}):
                 return node
     return None

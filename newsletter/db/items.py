@@ -111,12 +111,16 @@ def refresh_events(conn: Connection, source_id: int, batch: Sequence[CleanItem],
     events = {item.guid: item for item in batch if item.event is not None}
     if not events:
         return 0
-    query = select(items.c.id, items.c.guid, items.c.event_starts_at, items.c.event_ends_at,
-                   items.c.event_location, items.c.event_occurrences).where(
-        items.c.source_id == source_id, items.c.guid.in_(list(events)[:_CHUNK]),
-        items.c.origin == "feed")
+    guids = list(events)
+    rows: list[Any] = []
+    for start in range(0, len(guids), _CHUNK):
+        rows += conn.execute(select(
+            items.c.id, items.c.guid, items.c.event_starts_at, items.c.event_ends_at,
+            items.c.event_location, items.c.event_occurrences).where(
+            items.c.source_id == source_id, items.c.guid.in_(guids[start:start + _CHUNK]),
+            items.c.origin == "feed")).all()
     changed = 0
-    for row in conn.execute(query).all():
+    for row in rows:
         event = events[row.guid].event
         if event is not None and event.cancelled:
             conn.execute(update(items).where(items.c.id == row.id, items.c.removed_at.is_(None))

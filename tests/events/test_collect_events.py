@@ -52,6 +52,7 @@ def test_calendars_and_event_pages_become_dated_events_in_the_database(db, w50):
     with db.connect() as conn:
         page = conn.execute(select(items).where(items.c.url.like("%/netvaerk"))).one()
     assert page.event_starts_at is None
+    assert page.title == "Netværksmøde for ledere · Middelfart Erhvervscenter"  # not the dateless Event's name
     # html selectors: "kl. 13.00-16.30" gives both times; an end that is only "18.30" takes the day
     havn = stored_event(db, "Havnedag for erhvervslivet")
     assert (havn.event_starts_at, havn.event_ends_at) == (datetime(2026, 12, 17, 12, 0, tzinfo=UTC),
