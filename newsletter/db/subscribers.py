@@ -339,25 +339,33 @@ def suppress(conn: Connection, email_hash: str, reason: str, now: datetime) -> N
         conn.execute(insert(suppressions).values(email_hash=email_hash, reason=reason, created_at=now))
 
 
+def iter_suppressions(conn: Connection) -> Iterator[tuple[str, datetime]]:
+    """(hash, when) of every suppressed address, oldest first (the export's erased rows)."""
+    for email_hash, created_at in conn.execute(select(suppressions.c.email_hash, suppressions.c.created_at)
+                                               .order_by(suppressions.c.created_at, suppressions.c.email_hash)):
+        yield email_hash, created_at
+
+
 def unsuppress(conn: Connection, email_hash: str) -> None:
     conn.execute(delete(suppressions).where(suppressions.c.email_hash == email_hash))
 
 
 # --- bulk (import) -------------------------------------------------------------------------
 
-def existing_by_email(conn: Connection, emails: Sequence[str], newsletter_key: str) -> dict[str, tuple[int, str | None]]:
-    """{email: (subscriber_id, status in newsletter_key or None)} for the emails that exist."""
-    result: dict[str, tuple[int, str | None]] = {}
+def ids_by_email(conn: Connection, emails: Sequence[str]) -> dict[str, int]:
+    """{email: subscriber id} for the emails that are stored."""
+    result: dict[str, int] = {}
     for start in range(0, len(emails), 500):
         chunk = emails[start:start + 500]
-        query = (select(subscribers.c.email, subscribers.c.id, subscriptions.c.status)
-                 .select_from(subscribers.outerjoin(subscriptions, and_(
-                     subscriptions.c.subscriber_id == subscribers.c.id,
-                     subscriptions.c.newsletter_key == newsletter_key)))
-                 .where(subscribers.c.email.in_(chunk)))
-        for email, sid, status in conn.execute(query):
-            result[email] = (sid, status)
+        for email, sid in conn.execute(select(subscribers.c.email, subscribers.c.id)
+                                       .where(subscribers.c.email.in_(chunk))):
+            result[email] = sid
     return result
+
+
+def statuses_by_subscriber(conn: Connection, ids: Sequence[int]) -> dict[tuple[int, str], str]:
+    """{(subscriber id, newsletter key): status} of these subscribers."""
+    return {(sid, key): status for sid, statuses in _statuses(conn, ids).items() for key, status in statuses.items()}
 
 
 def lock_for_import(conn: Connection) -> None:
