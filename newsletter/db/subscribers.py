@@ -341,9 +341,9 @@ def suppress(conn: Connection, email_hash: str, reason: str, now: datetime) -> N
 
 def iter_suppressions(conn: Connection) -> Iterator[tuple[str, datetime]]:
     """(hash, when) of every suppressed address, oldest first (the export's erased rows)."""
-    for email_hash, created_at in conn.execute(select(suppressions.c.email_hash, suppressions.c.created_at)
-                                               .order_by(suppressions.c.created_at, suppressions.c.email_hash)):
-        yield email_hash, created_at
+    rows = conn.execute(select(suppressions.c.email_hash, suppressions.c.created_at)
+                        .order_by(suppressions.c.created_at, suppressions.c.email_hash))
+    return ((str(h), at) for h, at in rows)
 
 
 def unsuppress(conn: Connection, email_hash: str) -> None:

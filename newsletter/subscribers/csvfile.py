@@ -91,6 +91,11 @@ def bad_bytes(cells: list[str]) -> str | None:
     return " ".join(found[:4]) + (" ..." if len(found) > 4 else "") if found else None
 
 
+def printable(value: str) -> str:
+    """``value`` with marked bytes shown as ``\\xNN`` (a lone surrogate cannot be printed)."""
+    return _BAD.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", value)
+
+
 def sniff_delimiter(text: str) -> str:
     first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in (";", ",", "\t")}

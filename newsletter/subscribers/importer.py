@@ -40,6 +40,7 @@ from newsletter.subscribers.csvfile import (
     decode,
     iter_rows,
     map_header,
+    printable,
     sniff_delimiter,
 )
 from newsletter.subscribers.validate import Person, check_address, check_person
@@ -155,7 +156,7 @@ def import_csv(db: Database, config: Config, path: Path, newsletter_key: str | N
     else:
         raise ImportFileError(file, "no e-mail column; the first line must name the columns, e.g. "
                                     "'email;navn;organisation', or every line be an address (found: "
-                              + ", ".join(clean_text(c, 40) for c in first.cells[:8]) + ")")
+                              + ", ".join(printable(clean_text(c, 40)) for c in first.cells[:8]) + ")")
     if newsletter_key is None and "newsletter" not in columns:
         raise ImportFileError(file, "the file has no newsletter column: say which newsletter the rows are for "
                                     "(--newsletter KEY)")
@@ -226,7 +227,7 @@ def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
 
 def _parse_row(conn: Connection, row: Row, columns: dict[str, int], ctx: _Context, state: _State) -> _Row | None:
     raw = _cell(row.cells, columns, "email")
-    shown = clean_text(raw, 80)
+    shown = printable(clean_text(raw, 80))
     if row.problem is not None:
         state.problem(row.line, shown, row.problem)
         return None
