@@ -90,29 +90,41 @@ def test_request_bodies_are_capped_before_they_are_read(live_app, config: Config
 
 def test_sign_up_takes_the_same_time_for_a_new_and_a_known_address(live_app, make_config, smtp_server: SMTPServer,
                                                                  db: Database):
-    # a slow mail server (0.3 s per message) makes any SMTP work in the request obvious
-    smtp_server.sink.delay = 0.3
+    """The median answer for a new address and for a known one differ by less than 1.5x.
+
+    Any SMTP work in the answer would show as a steady 10x or more (the mail server below
+    waits 50 ms before its reply to DATA, on top of the conversation); what is left is this
+    shared machine's noise, which comes and goes, so a run of 15 pairs is measured up to three
+    times and one run under 1.5x passes. A leak fails all three."""
+    smtp_server.sink.delay = 0.05
     config = make_config(CONFIG.format(per_ip=1000))
     config = replace(config, settings=replace(config.settings, smtp_url=smtp_server.url))
-    for i in range(12):
+    for i in range(48):
         manage.add(db, config, f"known{i}@firma.dk", ["ugebrev"], "messe", "tester")
     app = live_app(config)
     client = app.client()
-    timings: dict[str, list[float]] = {"new": [], "known": []}
-    for i in range(12):  # interleaved, so drift hits both alike; the first pair warms up
-        for kind in ("new", "known"):
-            data = form_of(client, email=f"{kind}{i}@firma.dk")
-            start = time.perf_counter()
-            response = client.post("/", data=data)
-            elapsed = time.perf_counter() - start
-            assert response.status_code == 200 and "Tjek din indbakke" in response.text
-            if i:
-                timings[kind].append(elapsed)
-    new, known = statistics.median(timings["new"]), statistics.median(timings["known"])
-    print(f"median sign-up: new {new * 1000:.1f} ms, known {known * 1000:.1f} ms, ratio {new / known:.2f}")
-    assert max(new / known, known / new) < 1.5
+    ratios = []
+    for attempt in range(3):
+        timings: dict[str, list[float]] = {"new": [], "known": []}
+        for i in range(attempt * 16, attempt * 16 + 16):  # interleaved, in turns first; one warm-up pair
+            for kind in (("new", "known") if i % 2 else ("known", "new")):
+                data = form_of(client, email=f"{kind}{i}@firma.dk")
+                settle()  # the previous sign-up's background work is done: time this answer alone
+                start = time.perf_counter()
+                response = client.post("/", data=data)
+                elapsed = time.perf_counter() - start
+                assert response.status_code == 200 and "Tjek din indbakke" in response.text
+                if i % 16:
+                    timings[kind].append(elapsed)
+        new, known = statistics.median(timings["new"]), statistics.median(timings["known"])
+        ratios.append(max(new / known, known / new))
+        print(f"median sign-up: new {new * 1000:.1f} ms, known {known * 1000:.1f} ms, ratio {new / known:.2f}")
+        if ratios[-1] < 1.5:
+            break
+    assert min(ratios) < 1.5, ratios
     # and the mails did go out, to the new addresses only
-    assert sorted(r[0] for _, r, _ in smtp_server.messages) == sorted(f"new{i}@firma.dk" for i in range(12))
+    sent = sorted(r[0] for _, r, _ in smtp_server.messages)
+    assert sent == sorted(f"new{i}@firma.dk" for i in range(len(ratios) * 16))
 
 
 def test_mail_server_down_gives_the_same_answer(live_app, config: Config, db: Database):
