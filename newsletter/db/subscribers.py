@@ -269,6 +269,11 @@ def find_signup_request(conn: Connection, subscriber_id: int, nonce: str) -> Sig
     return _request(row) if row else None
 
 
+def signup_requests_of(conn: Connection, subscriber_id: int) -> list[SignupRequestRow]:
+    return [_request(r) for r in conn.execute(select(signup_requests).where(
+        signup_requests.c.subscriber_id == subscriber_id).order_by(signup_requests.c.id))]
+
+
 def latest_signup_request(conn: Connection, subscriber_id: int) -> SignupRequestRow | None:
     row = conn.execute(select(signup_requests).where(signup_requests.c.subscriber_id == subscriber_id)
                        .order_by(signup_requests.c.id.desc()).limit(1)).first()

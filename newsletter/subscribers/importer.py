@@ -238,7 +238,7 @@ def _parse_row(conn: Connection, row: Row, columns: dict[str, int], ctx: _Contex
                                        "complained, pending, erased)")
         return None
     if status == "erased":
-        _erased(conn, row, raw, _cell(row.cells, columns, "email_hash").strip().lower(), state)
+        _erased(conn, row, raw, _cell(row.cells, columns, "email_hash").strip().lower(), ctx, state)
         return None
     if status == "pending":
         state.problem(row.line, shown, "pending: never confirmed; they must sign up themselves")
@@ -278,7 +278,7 @@ def _parse_row(conn: Connection, row: Row, columns: dict[str, int], ctx: _Contex
     return _Row(row.line, person, clean_language(_cell(row.cells, columns, "language")), newsletter, status)
 
 
-def _erased(conn: Connection, row: Row, raw: str, email_hash: str, state: _State) -> None:
+def _erased(conn: Connection, row: Row, raw: str, email_hash: str, ctx: _Context, state: _State) -> None:
     """An erased person in the file: put the hash (or the address's hash) on the suppression list."""
     if raw.strip():
         try:
@@ -290,7 +290,7 @@ def _erased(conn: Connection, row: Row, raw: str, email_hash: str, state: _State
         state.problem(row.line, "", "erased, but neither an address nor an email_hash to suppress")
         return
     if not q.is_suppressed(conn, email_hash):
-        q.suppress(conn, email_hash, "erased", utcnow())
+        q.suppress(conn, email_hash, "erased", ctx.now)
         state.suppressed += 1
 
 

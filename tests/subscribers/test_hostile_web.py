@@ -16,7 +16,7 @@ import pytest
 
 from newsletter.config import Config
 from newsletter.db import Database
-from newsletter.subscribers import manage, recipients
+from newsletter.subscribers import gdpr, manage, recipients
 from tests.subscribers.conftest import (
     CONFIG,
     LiveApp,
@@ -184,6 +184,9 @@ def test_a_stranger_cannot_add_to_or_rename_a_pending_sign_up(live_app, make_con
     assert view.subscriptions == {"ugebrev": "active", "invest": "pending"}
     assert (view.name, view.organisation) == ("Anna Hansen", "")
     assert [r.email for r in recipients(db, "invest")] == []
+    # what the stranger typed is still on record, as an unconfirmed request (GDPR art. 15)
+    requests = gdpr.gdpr_export(db, "anna@firma.dk")["signup_requests"]
+    assert [(r["name"], r["newsletters"]) for r in requests] == [("Fremmed", ("invest",))]
     # the stranger's request is its own mail, naming what it would confirm
     assert "Investor Digest" in second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Ugebrevet" not in second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
