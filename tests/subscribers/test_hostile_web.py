@@ -201,3 +201,32 @@ def test_404_language_link_stays_on_our_site(live_app, config: Config, path: str
     assert answer.startswith("HTTP/1.1 404")
     assert 'href="/evil.example/x?lang=en"' in answer
     assert 'href="//' not in answer and 'href="/\\' not in answer
+
+
+def test_two_workers_signing_up_one_address_at_once(config: Config, db: Database):
+    """Two processes (here: threads with their own connections) record one new address at the
+    same moment: one INSERT wins, the other unit of work runs again and finds that row."""
+    from newsletter.subscribers import signup
+
+    errors: list[BaseException] = []
+    outcomes: list[signup.SignupOutcome] = []
+    for round_ in range(6):
+        barrier = threading.Barrier(2)
+        form = signup.SignupForm(f"samtidig{round_}@firma.dk", newsletters=("ugebrev",))
+
+        def run(form: signup.SignupForm = form, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                outcomes.append(signup.subscribe(db, config, form, None))
+            except BaseException as e:  # noqa: BLE001 - collected and asserted below
+                errors.append(e)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert errors == []
+    assert len({o.subscriber_id for o in outcomes}) == 6
+    # the second of each pair found the first's request: one confirmation each
+    assert sorted(o.action for o in outcomes) == ["requested"] * 6 + ["resend_too_soon"] * 6
