@@ -9,8 +9,6 @@ DATABASE_URL, SMTP_URL, SECRET_KEY, BASE_URL.
 from __future__ import annotations
 
 import os
-import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +18,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newsletter.errors import ConfigError
+
+# re-exported: Settings and the environment loader used to live here
+from newsletter.settings import Settings as Settings
+from newsletter.settings import load_settings as load_settings
+from newsletter.settings import read_dotenv as read_dotenv
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 SourceKind = Literal["feed", "jsonfeed", "html", "sitemap"]
@@ -153,6 +156,9 @@ class SendConfig(_Model):
     batch_size: int = Field(default=100, ge=1, le=10_000)
     lease_seconds: int = Field(default=300, ge=1)
     smtp_timeout: float = Field(default=30.0, gt=0)
+    # how long to wait for the reply to the final "." of DATA (RFC 5321 §4.5.3.2.6: 10 minutes);
+    # no reply in that time is an unknown fate, never a retry (issue 8, §5)
+    smtp_data_timeout: float = Field(default=600.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=50)
     backoff_seconds: float = Field(default=60.0, ge=0)
     backoff_max_seconds: float = Field(default=3600.0, ge=0)
@@ -207,6 +213,18 @@ class SubscribersConfig(_Model):
     privacy_url: str = ""
 
 
+class TeamConfig(_Model):
+    """The team's browser workspace (issue 9); see docs/workspace.md."""
+
+    four_eyes: bool = False  # the approver may not be the last person who edited the issue
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_ip: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    set_password_hours: int = Field(default=72, ge=1, le=24 * 30)
+
+
 class FileConfig(_Model):
     """The shape of feeds.yaml."""
 
@@ -215,6 +233,7 @@ class FileConfig(_Model):
     collect: CollectConfig = CollectConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     send: SendConfig = SendConfig()
+    team: TeamConfig = TeamConfig()
     sections: tuple[SectionConfig, ...] = Field(min_length=1)
     partners: tuple[PartnerConfig, ...] = ()
     newsletters: tuple[NewsletterConfig, ...] = Field(min_length=1)
@@ -235,17 +254,6 @@ class Source:
     selectors: Selectors | None
     max_items: int
     language: str
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Deployment settings and secrets, from the environment."""
-
-    database_url: str
-    smtp_url: str
-    secret_key: str
-    base_url: str
-    var_dir: Path
 
 
 @dataclass(frozen=True)
@@ -394,10 +402,10 @@ def parse_config(text: str, file: str) -> FileConfig:
     try:
         data = FileConfig.model_validate(raw)
     except ValidationError as e:
-        first = e.errors()[0]
-        more = len(e.errors()) - 1
-        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(file, _format_loc(tuple(first["loc"])), _describe(first) + suffix) from e
+        # every problem, one line each, so a person fixes the file in one go (issue 11)
+        first, *rest = e.errors()
+        others = "".join(f"\n{file}: {_format_loc(tuple(err['loc']))}: {_describe(err)}" for err in rest)
+        raise ConfigError(file, _format_loc(tuple(first["loc"])), _describe(first) + others) from e
     _check_references(data, file)
     return data
 
@@ -409,49 +417,6 @@ def _describe(error: Any) -> str:
         return "required key is missing"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    """A minimal .env reader: KEY=VALUE lines, # comments, optional quotes."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$", line)
-        if not match or line.lstrip().startswith("#"):
-            continue
-        value = match.group(2)
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[match.group(1)] = value
-    return values
-
-
-def load_settings(env: dict[str, str] | None = None, var_dir: Path | None = None) -> Settings:
-    if env is None:
-        env = {**read_dotenv(Path(".env")), **os.environ}
-    var = Path(env.get("NEWSLETTER_VAR_DIR", "")) if env.get("NEWSLETTER_VAR_DIR") else (var_dir or Path("var"))
-    return Settings(
-        database_url=env.get("DATABASE_URL") or f"sqlite:///{var / 'newsletter.db'}",
-        smtp_url=env.get("SMTP_URL") or f"file://{(var / 'outbox').resolve()}",
-        secret_key=env.get("SECRET_KEY") or _embedded_secret_key(var),
-        base_url=(env.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
-        var_dir=var,
-    )
-
-
-def _embedded_secret_key(var: Path) -> str:
-    """The embedded default: a random key made once and kept in var/secret_key (mode 0600)."""
-    path = var / "secret_key"
-    if not path.exists():
-        var.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
-        except FileExistsError:
-            pass  # another process made it first; read theirs
-    return path.read_text(encoding="utf-8").strip()
 
 
 def default_config_path() -> Path:

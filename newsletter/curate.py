@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from newsletter.collect.clean import Rejected, canonical_url, clean_entry, safe_http_url
-from newsletter.collect.dates import parse_date
 from newsletter.collect.fetch import Fetched, Fetcher
 from newsletter.collect.pagemeta import entry_from_meta, read_page_meta
 from newsletter.config import Config
@@ -58,7 +57,8 @@ def add_curated(db: Database, config: Config, data: CuratedInput, now: datetime 
     link = safe_http_url(data.url, None) if data.url else None
     signup = safe_http_url(data.signup_url, None) if data.signup_url else None
     if data.url and not link:
-        raise CurateError(f"{data.url!r} is not an http(s) URL")
+        raise CurateError(f"the URL you gave, {data.url!r}, is not an http(s) URL "
+                          "(write the whole address, https://...)")
     if data.signup_url and not signup:
         raise CurateError(f"sign-up link {data.signup_url!r} is not an http(s) URL")
     if not link and not signup:
@@ -90,6 +90,43 @@ def add_curated(db: Database, config: Config, data: CuratedInput, now: datetime 
             return CuratedResult(existing, item.title, item.url, created=False, warnings=tuple(warnings))
         item_id = curated_db.insert_curated(conn, item, fields, now)
     return CuratedResult(item_id, item.title, item.url, created=True, warnings=tuple(warnings))
+
+
+@dataclass(frozen=True)
+class Unfurled:
+    """What a page says about itself (OpenGraph, Twitter card, <title>), before it is added."""
+
+    url: str
+    title: str
+    summary: str
+    image_url: str | None
+
+
+def unfurl(config: Config, url: str, now: datetime | None = None) -> Unfurled:
+    """Read a page's metadata for the team to check and edit before adding it (nothing stored)."""
+    link = safe_http_url(url.strip(), None)
+    if not link:
+        raise CurateError(f"{url!r} is not an http(s) URL")
+    entry, _ = _read_page(config, link, CuratedInput(url=link))
+    try:
+        item = clean_entry(entry, link, now or utcnow(), config.collect.summary_chars)
+    except Rejected as e:
+        raise CurateError(f"cannot use this page: {e.reason}") from e
+    return Unfurled(item.url, item.title, item.summary_text, item.image_url)
+
+
+def add_to_issue(db: Database, config: Config, issue_id: int, data: CuratedInput) -> CuratedResult:
+    """Add a curated item and take it into a draft issue at once (the workspace's "add")."""
+    from newsletter import review
+    from newsletter.compose import compose
+
+    issue, _ = review.get(db, issue_id)
+    if issue.status != "draft":
+        raise CurateError(f"issue {issue_id} is {issue.status}; items are added to a draft")
+    result = add_curated(db, config, data)
+    compose(db, config, issue.newsletter_key, (issue.iso_year, issue.iso_week))
+    review.note(db, issue_id, data.by or "curate", "curate", {"item": result.item_id, "title": result.title})
+    return result
 
 
 def list_curated(db: Database, include_removed: bool = False) -> list[curated_db.CuratedRow]:
@@ -128,11 +165,13 @@ def _event_times(data: CuratedInput, now: datetime) -> tuple[datetime | None, da
 
 
 def _parse_when(text: str, flag: str, now: datetime) -> datetime:
-    when = parse_date(text, now)
-    if when is None:
-        raise CurateError(f"{flag} {text!r}: not a date; write e.g. \"2026-12-03 09:00\" or "
-                          "\"3. december 2026 kl. 9.00\" (Danish time)")
-    return when
+    from newsletter.errors import InvalidTime
+    from newsletter.when import parse_user_time  # strict: "kl. 25.00" is refused (issue 11)
+
+    try:
+        return parse_user_time(text, flag, now)
+    except InvalidTime as e:
+        raise CurateError(str(e)) from e
 
 
 def _read_page(config: Config, url: str, data: CuratedInput) -> tuple[Entry, str | None]:
@@ -142,8 +181,10 @@ def _read_page(config: Config, url: str, data: CuratedInput) -> tuple[Entry, str
     except FetchError as e:
         if data.title:
             return Entry(guid=url, url=url), f"could not read the page ({e.problem}); used your text"
-        raise CurateError(f"could not read {url}: {e.problem}. Check the URL, or give --title "
-                          "and --summary yourself") from e
+        # the URL was typed by a person (CLI or web) and is an article: not feeds.yaml, not "the feed"
+        problem = e.problem.split(" (check the URL in feeds.yaml")[0].removesuffix(".")
+        raise CurateError(f"could not read the page at {url} (the URL you gave): {problem}. "
+                          "Check the URL in a browser, or give --title and --summary yourself") from e
     meta = read_page_meta(fetched.body, fetched.url, fetched.headers)
     return entry_from_meta(meta, fetched.url), None
 

@@ -111,8 +111,10 @@ def run_draft(config_path: str) -> list[int]:
 def run_send(config_path: str) -> None:
     """Drain the outbox rows that are due (queued with --at, or retries whose time has come)."""
     from newsletter.outbox.run import send_due
+    from newsletter.render.preflight.base_url import require_public
 
     with _stage(config_path, "send") as (config, db):
+        require_public(config, "send")  # logged by _stage; nothing is sent
         report = send_due(db, config)
         if report.sent or report.failed or report.error:
             log.warning("send: %d sent, %d failed%s", report.sent, report.failed,

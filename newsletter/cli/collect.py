@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from newsletter.cli.app import (
     App,
@@ -20,18 +17,20 @@ from newsletter.cli.app import (
     pass_app,
     print_json,
 )
-from newsletter.collect import collect
-from newsletter.collect.fetch import Fetched, Fetcher
-from newsletter.collect.health import offline_diagnosis, source_health
-from newsletter.config import CollectConfig
-from newsletter.db.sources import source_states, sync_sources
-from newsletter.db.types import utcnow
 from newsletter.errors import ConfigError, FetchError, SourceError
-from newsletter.models import CollectReport, SourceReport
+
+if TYPE_CHECKING:  # the stage modules load inside the commands (fast start-up, issue 11)
+    from rich.console import Console
+
+    from newsletter.collect.fetch import Fetched, Fetcher
+    from newsletter.config import CollectConfig
+    from newsletter.models import CollectReport, SourceReport
 
 
 def _out() -> Console:
     """Tables for people: the terminal's width, or wide enough not to cut words in a log file."""
+    from rich.console import Console
+
     return console() if is_terminal() else Console(highlight=False, width=200)
 
 
@@ -39,6 +38,8 @@ OUTCOME_STYLE = {"ok": "green", "not_modified": "green", "skipped": "yellow", "e
 
 
 def report_json(report: CollectReport) -> dict[str, Any]:
+    from newsletter.collect.health import offline_diagnosis
+
     return {
         "started_at": report.started_at,
         "finished_at": report.finished_at,
@@ -73,7 +74,7 @@ def _print_report(report: CollectReport) -> None:
             continue  # counted below; `newsletter sources` lists them
         style = OUTCOME_STYLE.get(s.outcome, "")
         table.add_row(s.key, f"[{style}]{s.outcome}[/]", str(s.status or ""), str(s.new_items),
-                      str(s.seen_items), f"{s.duration_ms / 1000:.1f} s" if s.outcome != "skipped" else "",
+                      str(s.seen_items), _time(s),
                       _problem(s))
     out = _out()
     if not report.sources:
@@ -88,6 +89,14 @@ def _print_report(report: CollectReport) -> None:
         line += (f" {len(disabled)} {_plural(len(disabled), 'source')} switched off in feeds.yaml "
                  "(enabled: false) not fetched.")
     out.print(line)
+
+
+def _time(s: SourceReport) -> str:
+    """Fetch time, and apart from it the wait for a per-host slot (not part of the deadline)."""
+    if s.outcome == "skipped":
+        return ""
+    queued = f" (+{s.queued_ms / 1000:.1f} s queued)" if s.queued_ms >= 100 else ""
+    return f"{(s.duration_ms - s.queued_ms) / 1000:.1f} s{queued}"
 
 
 def _is_disabled(source: SourceReport) -> bool:
@@ -108,9 +117,20 @@ def collect_command(app: App, only: tuple[str, ...], as_json: bool) -> None:
 
     Exit status 1 only when every attempted source failed (or the config is invalid).
     """
+    from newsletter.collect import collect
+    from newsletter.collect.health import offline_diagnosis
+
     config = app.config
     show_bar = is_terminal() and not as_json
     if show_bar:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         total = len(only) if only else len(config.sources())
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console(stderr=True), transient=True) as bar:
@@ -142,10 +162,14 @@ def sources_group(ctx: click.Context, as_json: bool) -> None:
     """List the sources with their health (or find feeds: `sources discover URL`)."""
     if ctx.invoked_subcommand is not None:
         return
+    from newsletter.collect.health import source_health
+    from newsletter.db.sources import source_states, sync_sources
+    from newsletter.db.types import utcnow
+
     app: App = ctx.obj
     config = app.config
     now = utcnow()
-    with app.db.begin() as conn:
+    with app.read_db.begin() as conn:
         sync_sources(conn, config.sources(), now)
         states = source_states(conn, now)
     stale_days = config.collect.stale_after_days
@@ -193,7 +217,10 @@ def _print_sources(rows: list[dict[str, Any]]) -> None:
     _out().print(table)
     problems = sum(1 for r in rows if r["status"] in ("failing", "gone", "stale"))
     warned = sum(1 for r in rows if r["warnings"])
+    off = sum(1 for r in rows if r["status"] == "disabled")
     summary = f"{len(rows)} sources; {problems} need attention"
+    if off:
+        summary += f"; {off} of {len(rows)} switched off (enabled: false in feeds.yaml)"
     if warned:
         summary += f"; {warned} had warnings in their last run"
     _out().print(summary + ".")
@@ -214,6 +241,10 @@ def _what_to_check(row: dict[str, Any]) -> str:
 @pass_app
 def discover_command(app: App, url: str, as_json: bool) -> None:
     """Find the feeds a site offers: the ones its page advertises, else the usual paths."""
+    import asyncio
+
+    from newsletter.config import CollectConfig
+
     try:
         cfg = app.config.collect
     except ConfigError:
@@ -244,7 +275,10 @@ def discover_command(app: App, url: str, as_json: bool) -> None:
 
 async def _discover(cfg: CollectConfig, url: str) -> tuple[list[dict[str, str]], list[str], str | None]:
     """(feeds found, URLs tried, why the page itself could not be read)."""
+    import asyncio
+
     from newsletter.collect.discover import candidate_urls, find_feeds, kind_for_document
+    from newsletter.collect.fetch import Fetcher
 
     found: list[dict[str, str]] = []
     async with Fetcher(cfg) as fetcher:
@@ -295,7 +329,12 @@ async def _fetch_page(fetcher: Fetcher, url: str) -> tuple[str, Fetched | None, 
             if e.http_status is not None and e.http_status >= 400:
                 return scheme + url, None, e.problem.split(" (")[0]
             if n == len(schemes) - 1:
-                raise click.ClickException(e.problem) from e
+                raise click.ClickException(_from_command_line(e.problem)) from e
         except SourceError as e:
-            raise click.ClickException(e.problem) from e
+            raise click.ClickException(_from_command_line(e.problem)) from e
     raise AssertionError("unreachable")
+
+
+def _from_command_line(problem: str) -> str:
+    """A fetch problem about a URL typed on the command line: not one from feeds.yaml."""
+    return problem.replace("check the URL in feeds.yaml", "check the URL you gave") + " (the URL given on the command line)"

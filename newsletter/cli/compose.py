@@ -8,14 +8,22 @@ from typing import Any
 
 import click
 
-from newsletter import review
-from newsletter.cli.app import App, json_option, local_time, main, pass_app, print_json, print_table
-from newsletter.compose import compose
-from newsletter.db import issues as q
+from newsletter.cli.app import (
+    App,
+    check_output_folder,
+    json_option,
+    local_time,
+    main,
+    pass_app,
+    print_json,
+    print_table,
+    shorten,
+)
 from newsletter.errors import ComposeError
-from newsletter.render import render_issue, write_outputs
-from newsletter.render.archive import build_archive
-from newsletter.render.context import partner_name
+
+# The stage modules (review, compose, render: SQLAlchemy, Jinja, MJML) load inside each
+# command, so `newsletter --help` and the other areas' commands start fast (issue 11).
+ISSUE_STATUSES = ("draft", "approved", "queued", "sent")
 
 
 def _user() -> str:
@@ -36,6 +44,9 @@ by_option = click.option("--by", default=_user, show_default="login name",
 @pass_app
 def draft(app: App, newsletter_key: str | None, week: str | None, as_json: bool) -> None:
     """Create this week's draft issue, or refresh it while it is still a draft."""
+    from newsletter import review
+    from newsletter.compose import compose
+
     issue = compose(app.db, app.config, newsletter_key, week)
     _, placed = review.get(app.db, issue.id)
     included = sum(1 for p in placed if p.included)
@@ -50,12 +61,14 @@ def draft(app: App, newsletter_key: str | None, week: str | None, as_json: bool)
 
 @main.command("issues")
 @click.option("--newsletter", "newsletter_key", default=None)
-@click.option("--status", type=click.Choice(review.STATUSES), default=None)
+@click.option("--status", type=click.Choice(ISSUE_STATUSES), default=None, help="Only issues with this status.")
 @json_option
 @pass_app
 def issues_list(app: App, newsletter_key: str | None, status: str | None, as_json: bool) -> None:
     """List issues with their status."""
-    with app.db.connect() as conn:
+    from newsletter.db import issues as q
+
+    with app.read_db.connect() as conn:
         found = q.list_issues(conn, newsletter_key, status)
     if as_json:
         print_json(found)
@@ -76,7 +89,11 @@ def issue_group() -> None:
 @pass_app
 def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     """Print the issue's texts, sections and items (item ids are used by `issue edit`)."""
-    issue, placed = review.get(app.db, issue_id)
+    from newsletter import review
+    from newsletter.render import last_findings
+    from newsletter.render.context import partner_name
+
+    issue, placed = review.get(app.read_db, issue_id)
     if as_json:
         print_json({"issue": issue, "items": [_item_json(app, p) for p in placed]})
         return
@@ -84,10 +101,13 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     if issue.approved_at:
         click.echo(f"Approved by {issue.approved_by} at {local_time(issue.approved_at)}")
     click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
+    for finding in last_findings(app.db, issue.id):
+        if finding.level != "info":  # what the last render did or found (issue 8: the fitting note)
+            click.echo(f"Render {finding.level}: {finding.check}: {finding.message}")
     newsletter = app.config.newsletter(issue.newsletter_key)
     for key in app.config.sections_of(newsletter):
         section = app.config.section(key)
-        rows = [[p.item.id, "yes" if p.included else f"no ({p.reason})", p.title[:70],
+        rows = [[p.item.id, "yes" if p.included else f"no ({p.reason})", shorten(p.title, 70),
                  partner_name(app.config, p.item.partner_key)
                  + (f" +{len(p.also_by)}" if p.also_by else ""),
                  p.item.event_starts_at.date() if p.item.event_starts_at else p.item.published_at.date()]
@@ -97,6 +117,8 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
 
 
 def _item_json(app: App, p: Any) -> dict[str, Any]:
+    from newsletter.render.context import partner_name
+
     return {"item_id": p.item.id, "section": p.section, "position": p.position, "included": p.included,
             "reason": p.reason, "title": p.title, "summary": p.summary, "url": p.item.url,
             "partner": partner_name(app.config, p.item.partner_key),
@@ -121,11 +143,18 @@ def issue_edit(app: App, issue_id: int, subject: str | None, preheader: str | No
                includes: tuple[int, ...], excludes: tuple[int, ...], moves: tuple[tuple[int, str], ...],
                titles: tuple[tuple[int, str], ...], summaries: tuple[tuple[int, str], ...], by: str) -> None:
     """Edit texts and items. Editing an approved issue sends it back to draft."""
+    from newsletter import review
+
     db = app.db
     # check everything first: a typo in the fifth option should not leave four edits saved
-    issue, _ = review.get(db, issue_id)
+    issue, placed = review.get(db, issue_id)
+    texts = (subject, preheader, intro)
+    if texts == (None, None, None) and not (includes or excludes or moves or titles or summaries):
+        raise click.UsageError("nothing to change: give --subject, --preheader, --intro, --include, --exclude, "
+                               "--move, --title or --summary (see `newsletter issue edit --help`)")
     sections = app.config.sections_of(app.config.newsletter(issue.newsletter_key))
     targets = [_move_target(target, sections) for _, target in moves]
+    _check_positions(placed, moves, targets)
     review.check_items(db, issue_id, [*includes, *excludes, *(i for i, _ in (*moves, *titles, *summaries))])
     review.set_texts(db, issue_id, by, subject=subject, preheader=preheader,
                      intro=intro.replace("\\n", "\n") if intro is not None else None)
@@ -141,6 +170,20 @@ def issue_edit(app: App, issue_id: int, subject: str | None, preheader: str | No
         review.override(db, issue_id, item_id, by, summary=text)
     issue, _ = review.get(db, issue_id)
     click.echo(f"Issue {issue.id} saved ({issue.status}).")
+
+
+def _check_positions(placed: Any, moves: tuple[tuple[int, str], ...],
+                     targets: list[tuple[str | None, int | None]]) -> None:
+    """A position past the end of its section is an error, not quietly the last place."""
+    where = {p.item.id: p.section for p in placed}
+    for (item_id, text), (section, position) in zip(moves, targets, strict=True):
+        if position is None or item_id not in where:
+            continue  # an unknown item is reported by check_items, with the others
+        target = section or where[item_id]
+        others = sum(1 for p in placed if p.section == target and p.item.id != item_id)
+        if position > others:
+            raise ComposeError(f"--move {item_id} {text}: section {target!r} would have {others + 1} "
+                               f"item{'s' if others else ''}; positions are 1 to {others + 1}")
 
 
 def _move_target(target: str, sections: list[str] | tuple[str, ...]) -> tuple[str | None, int | None]:
@@ -162,6 +205,10 @@ def _move_target(target: str, sections: list[str] | tuple[str, ...]) -> tuple[st
 @pass_app
 def render_cmd(app: App, issue_id: int, out: Path | None, offline: bool, as_json: bool) -> None:
     """Render an issue once (email HTML + text, web page, preview) and run the preflight."""
+    from newsletter.render import render_issue, write_outputs
+
+    if out is not None:
+        check_output_folder(out, "--out")
     result = render_issue(app.db, app.config, issue_id, check_links=not offline)
     folder = out or app.config.settings.var_dir / "render" / str(issue_id)
     paths = write_outputs(app.config, result, folder)
@@ -179,10 +226,17 @@ def render_cmd(app: App, issue_id: int, out: Path | None, offline: bool, as_json
 @main.command("approve")
 @click.argument("issue_id", type=int)
 @by_option
+@click.option("--override", default=None, metavar="REASON",
+              help="Approve despite preflight errors; the reason is kept in the audit log.")
 @pass_app
-def approve_cmd(app: App, issue_id: int, by: str) -> None:
-    """Approve an issue for sending (records who and when)."""
-    issue = review.approve(app.db, issue_id, by)
+def approve_cmd(app: App, issue_id: int, by: str, override: str | None) -> None:
+    """Approve a rendered issue for sending (records who and when).
+
+    Refused when the issue changed after its last render, or has preflight errors (unless
+    --override gives a reason); with team.four_eyes the last editor may not approve."""
+    from newsletter import review
+
+    issue = review.approve(app.db, issue_id, by, override=override, four_eyes=app.config.data.team.four_eyes)
     click.echo(f"Issue {issue.id} approved by {issue.approved_by} at {local_time(issue.approved_at)}.")
 
 
@@ -197,6 +251,10 @@ def archive_group() -> None:
 @pass_app
 def archive_build(app: App, out: Path | None) -> None:
     """Write a static site of sent issues: index, one page per issue, an Atom feed per newsletter."""
+    from newsletter.render.archive import build_archive
+
+    if out is not None:
+        check_output_folder(out, "--out")
     folder = out or app.config.settings.var_dir / "archive"
     written = build_archive(app.db, app.config, folder)
     click.echo(f"wrote {len(written)} files to {folder}")

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import getpass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
-from newsletter.cli.app import App, json_option, main, pass_app, print_json, print_table
-from newsletter.curate import CuratedInput, add_curated, list_curated, remove_curated
+from newsletter.cli.app import (
+    App,
+    json_option,
+    lazy_module,
+    main,
+    pass_app,
+    print_json,
+    print_table,
+    shorten,
+)
+
+if TYPE_CHECKING:
+    from newsletter import curate
+else:  # loaded when a command runs (issue 11: fast start-up)
+    curate = lazy_module("newsletter.curate")
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
@@ -43,8 +57,8 @@ def curate_add(app: App, url: str | None, as_json: bool, **options: object) -> N
         --signup-url https://industriensdag.dk/tilmelding
     """
     options["by"] = options.get("by") or getpass.getuser()
-    data = CuratedInput(url=url, **options)  # type: ignore[arg-type]
-    result = add_curated(app.db, app.config, data)
+    data = curate.CuratedInput(url=url, **options)  # type: ignore[arg-type]
+    result = curate.add_curated(app.db, app.config, data)
     if as_json:
         print_json(result)
         return
@@ -60,12 +74,12 @@ def curate_add(app: App, url: str | None, as_json: bool, **options: object) -> N
 @pass_app
 def curate_list(app: App, include_removed: bool, as_json: bool) -> None:
     """List curated items, newest first."""
-    rows = list_curated(app.db, include_removed)
+    rows = curate.list_curated(app.read_db, include_removed)
     if as_json:
         print_json(rows)
         return
     print_table("Curated items", ["id", "title", "section", "partner", "pin", "event", "by", "removed"], [
-        [r.id, r.title[:60], r.section, r.partner_key, "yes" if r.pinned else "",
+        [r.id, shorten(r.title, 60), r.section, r.partner_key, "yes" if r.pinned else "",
          r.event_starts_at.astimezone(COPENHAGEN).strftime("%d.%m.%Y %H:%M") if r.event_starts_at else "",
          r.created_by, "removed" if r.removed_at else ""]
         for r in rows
@@ -77,5 +91,5 @@ def curate_list(app: App, include_removed: bool, as_json: bool) -> None:
 @pass_app
 def curate_remove(app: App, item_id: int) -> None:
     """Remove a curated item (it is kept, marked removed, and never used)."""
-    remove_curated(app.db, item_id)
+    curate.remove_curated(app.db, item_id)
     click.echo(f"Removed curated item {item_id}")

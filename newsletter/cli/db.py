@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from newsletter.cli.app import App, main, pass_app
-from newsletter.db import current_revision, head_revision, open_db, upgrade
 
 
 @main.group("db")
@@ -17,9 +16,11 @@ def db_group() -> None:
 @pass_app
 def db_upgrade(app: App) -> None:
     """Apply all migrations (also done automatically on first use)."""
-    db = open_db(app.config.settings.database_url, migrate=False)
+    from newsletter.db import current_revision, open_db, upgrade
+
+    db = open_db(app.config.settings.database_url, migrate=False)  # a deploy step: check feeds.yaml too
     upgrade(db)
-    click.echo(f"Database at revision {current_revision(db)} ({db.engine.url.render_as_string()})")
+    click.echo(f"Database at revision {current_revision(db)} ({db.where})")
     db.dispose()
 
 
@@ -27,6 +28,8 @@ def db_upgrade(app: App) -> None:
 @pass_app
 def db_status(app: App) -> None:
     """Show the current and the latest schema revision."""
-    db = open_db(app.config.settings.database_url, migrate=False)
-    click.echo(f"current: {current_revision(db) or '(empty)'}  head: {head_revision()}")
+    from newsletter.db import current_revision, head_revision, open_db
+
+    db = open_db(app.settings.database_url, migrate=False, must_exist=True)
+    click.echo(f"database: {db.where}\ncurrent: {current_revision(db) or '(empty)'}  head: {head_revision()}")
     db.dispose()

@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from newsletter.cli.app import (
     App,
-    is_terminal,
+    check_output_file,
     json_option,
+    lazy_module,
     local_time,
     main,
     pass_app,
@@ -20,8 +22,17 @@ from newsletter.cli.app import (
     print_table,
 )
 from newsletter.errors import ConfigError
-from newsletter.subscribers import gdpr, importer, manage
-from newsletter.subscribers.common import team_member
+
+if TYPE_CHECKING:
+    from newsletter.subscribers import gdpr, importer, manage
+else:  # loaded when a command runs, not when `newsletter --help` lists it (issue 11)
+    gdpr, importer, manage = (lazy_module(f"newsletter.subscribers.{m}") for m in ("gdpr", "importer", "manage"))
+
+
+def team_member() -> str:
+    from newsletter.subscribers.common import team_member
+
+    return team_member()
 
 STATUS_CHOICE = click.Choice(["pending", "active", "unsubscribed", "bounced", "complained"])
 
@@ -57,6 +68,9 @@ def add_cmd(app: App, email: str, newsletters: tuple[str, ...], consent_source: 
     """Add a subscriber who gave consent outside the web form (active at once)."""
     view = manage.add(app.db, app.config, email, newsletters, consent_source, added_by or team_member(),
                       name=name, organisation=organisation, language=language, sections=sections or None)
+    for given, kept, what in ((name, view.name, "name"), (organisation, view.organisation, "organisation")):
+        if given and given.strip() != kept and not as_json:
+            click.echo(f"Note: kept the stored {what} {kept!r} (not {given!r}).", err=True)
     if as_json:
         print_json(view)
     else:
@@ -71,7 +85,7 @@ def add_cmd(app: App, email: str, newsletters: tuple[str, ...], consent_source: 
 @pass_app
 def list_cmd(app: App, newsletter: str | None, status: str | None, limit: int | None, as_json: bool) -> None:
     """List subscribers with their status per newsletter."""
-    views = manage.list_subscribers(app.db, newsletter, status, limit)
+    views = manage.list_subscribers(app.read_db, newsletter, status, limit)
     if as_json:
         print_json(views)
         return
@@ -86,7 +100,7 @@ def list_cmd(app: App, newsletter: str | None, status: str | None, limit: int | 
 @pass_app
 def show_cmd(app: App, email: str, as_json: bool) -> None:
     """Show one subscriber with subscriptions, sections and consent records."""
-    view, subscriptions, consents = manage.details(app.db, email)
+    view, subscriptions, consents = manage.details(app.read_db, email)
     if as_json:
         print_json({"subscriber": view, "subscriptions": subscriptions, "consent_records": consents})
         return
@@ -96,6 +110,8 @@ def show_cmd(app: App, email: str, as_json: bool) -> None:
         click.echo(f"  {s.newsletter_key}: {s.status} ({sections})")
     for c in consents:
         where = f"{c.source}: {c.detail}" + (f", IP {c.ip}" if c.ip else "")
+        if c.consent_text and c.source == "team":  # where the team got the consent (--consent-source)
+            where += f"; consent: {c.consent_text}"
         version = f" [text {c.consent_version}]" if c.consent_version else ""
         click.echo(f"  {local_time(c.at)}  {c.newsletter_key} {c.action} ({where}){version}")
 
@@ -158,9 +174,10 @@ def import_cmd(app: App, file: Path, newsletter: str | None, consent_source: str
 def export_cmd(app: App, newsletter: str | None, output: Path | None) -> None:
     """Export subscriptions as CSV (one row per subscriber and newsletter)."""
     if output is None:
-        manage.export_csv(app.db, out=sys.stdout, newsletter_key=newsletter)  # type: ignore[arg-type]
+        manage.export_csv(app.read_db, out=sys.stdout, newsletter_key=newsletter)  # type: ignore[arg-type]
         return
-    count = manage.export_csv(app.db, path=output, newsletter_key=newsletter)
+    check_output_file(output, "-o")
+    count = manage.export_csv(app.read_db, path=output, newsletter_key=newsletter)
     click.echo(f"wrote {count} rows to {output}", err=True)
 
 
@@ -169,7 +186,7 @@ def export_cmd(app: App, newsletter: str | None, output: Path | None) -> None:
 @pass_app
 def gdpr_export_cmd(app: App, email: str) -> None:
     """Everything stored about one person, as JSON (GDPR art. 15)."""
-    print_json(gdpr.gdpr_export(app.db, email))
+    print_json(gdpr.gdpr_export(app.read_db, email))
 
 
 @subscribers_group.command("forget")
@@ -178,7 +195,9 @@ def gdpr_export_cmd(app: App, email: str) -> None:
 @pass_app
 def forget_cmd(app: App, email: str, yes: bool) -> None:
     """Erase a person (GDPR art. 17), leaving only a hash of the address on the suppression list."""
-    if not yes and is_terminal():
+    if not yes:
+        if not sys.stdin.isatty():  # a script or a pipe cannot answer: never erase unasked
+            raise click.UsageError("erasing cannot be undone: confirm on a terminal, or give --yes")
         click.confirm(f"Erase everything about {email}? This cannot be undone", abort=True)
     existed = gdpr.forget(app.db, email)
     click.echo(f"erased {email}" if existed else f"{email} was not stored; the address is now suppressed")
@@ -209,7 +228,7 @@ def check_secret_key(secret_key: str, base_url: str, from_environment: bool) -> 
               help="Trust X-Forwarded-For from the proxy (FORWARDED_ALLOW_IPS) for the per-IP limit.")
 @pass_app
 def serve_cmd(app: App, host: str, port: int, proxy_headers: bool) -> None:
-    """Start the web app (public subscriber pages; the team's pages come later)."""
+    """Start the web app: the public subscriber pages, and the team's workspace at /team/."""
     import uvicorn
 
     from newsletter.web import create_app
@@ -218,6 +237,7 @@ def serve_cmd(app: App, host: str, port: int, proxy_headers: bool) -> None:
     for warning in check_secret_key(settings.secret_key, settings.base_url, bool(os.environ.get("SECRET_KEY"))):
         click.echo(f"Warning: {warning}", err=True)
     app.db  # noqa: B018 - migrate before the first request
-    click.echo(f"Serving on http://{host}:{port} (BASE_URL {settings.base_url})", err=True)
+    click.echo(f"Serving on http://{host}:{port} (BASE_URL {settings.base_url}); the team's workspace is "
+               f"at http://{host}:{port}/team/", err=True)
     uvicorn.run(create_app(app.config), host=host, port=port, proxy_headers=proxy_headers,
                 server_header=False, log_level="info" if app.verbose else "warning")

@@ -75,10 +75,14 @@ def insert_curated(conn: Connection, item: CleanItem, fields: CuratedFields, now
 
 
 def adopt(conn: Connection, item_id: int, item: CleanItem, fields: CuratedFields) -> None:
-    """A URL the team curates that collect already stored: the team's choices win."""
+    """A URL the team curates that is already stored: the team's choices win. A pin stays: adding
+    the URL again without --pin does not unpin it (issue 11)."""
+    values = _values(fields)
+    if not fields.pinned:
+        del values["pinned"]
     conn.execute(update(items).where(items.c.id == item_id).values(
         title=item.title, summary_html=item.summary_html, summary_text=item.summary_text,
-        image_url=item.image_url, image_alt=item.image_alt, **_values(fields),
+        image_url=item.image_url, image_alt=item.image_alt, **values,
     ))
 
 

@@ -172,6 +172,8 @@ renders = Table(
     Column("text", Text, nullable=False),
     Column("web_html", Text, nullable=False),
     Column("preflight", Text, nullable=False, default="[]"),  # JSON list of findings
+    # the random token of this render's placeholders (issue 8); NULL: made before, bare %%name%%
+    Column("placeholder_token", String(32)),
     Index("ix_renders_issue_id", "issue_id"),
 )
 
@@ -315,6 +317,7 @@ outbox_issues = Table(
     Column("web_url", Text, nullable=False, default=""),
     Column("send_after", UTCDateTime, nullable=False),
     Column("queued_at", UTCDateTime, nullable=False),
+    Column("placeholder_token", String(32)),  # the render's token; NULL: queued before issue 8
 )
 
 # One row per (issue, subscriber). status: pending -> leased -> sending -> sent, or
@@ -344,4 +347,49 @@ outbox = Table(
     UniqueConstraint("issue_id", "subscriber_id"),
     Index("ix_outbox_status_send_after", "status", "send_after"),
     Index("ix_outbox_subscriber_id", "subscriber_id"),
+)
+
+# --- team workspace (issue 9, migration 0010) ----------------------------------------------
+# ids are never reused (AUTOINCREMENT on SQLite): an old audit entry or session never names
+# a later person.
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),  # the login name, shown in the audit log
+    Column("email", String(320), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # editor, approver, admin
+    Column("password_hash", Text),  # argon2id; None until the set-password link is used
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("set_token_hash", String(64)),  # sha256 of the one-time set-password token
+    Column("set_token_expires", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+    sqlite_autoincrement=True,
+)
+
+# One row per logged-in browser; the cookie holds the token, the table only its hash.
+team_sessions = Table(
+    "team_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index("ix_team_sessions_user_id", "user_id"),
+)
+
+# Every login attempt, for the per-account and per-IP limits; pruned after a day.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("account", String(100), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Index("ix_login_attempts_account_at", "account", "at"),
+    Index("ix_login_attempts_ip_at", "ip", "at"),
 )

@@ -63,7 +63,9 @@ def add(db: Database, config: Config, email: str, newsletters: Sequence[str], co
                                       language=clean_language(language), now=now)
         else:
             sid = sub.id
-            updates = {k: v for k, v in (("name", person.name), ("organisation", person.organisation)) if v}
+            # an existing name is never overwritten by a re-add (issue 11); only a blank is filled
+            updates = {k: v for k, v in (("name", person.name), ("organisation", person.organisation))
+                       if v and not getattr(sub, k)}
             if updates:
                 q.update_subscriber(conn, sid, now, **updates)
         existing = {s.newsletter_key: s for s in q.subscriptions_of(conn, sid)}
@@ -73,7 +75,9 @@ def add(db: Database, config: Config, email: str, newsletters: Sequence[str], co
                 sub_id = q.insert_subscription(conn, sid, key, "active", now)
             else:
                 sub_id = current.id
-                if current.status == "active":
+                if current.status == "active":  # keep the new consent's source on record too
+                    q.add_consent(conn, sub_id, action="given", source="team", detail=f"added by {added_by}",
+                                  now=now, text=consent_source)
                     continue
                 q.set_status(conn, sub_id, "active", now)
             q.set_sections(conn, sub_id, list(sections) if sections else None, now)

@@ -8,7 +8,7 @@ DA: dict[str, str] = {
     "other_lang": "English",
     "subscribe_title": "Tilmeld dig nyhedsbrevet",
     "subscribe_intro": "Få nyt fra erhvervsfremmen i Trekantområdet direkte i din indbakke: nyheder, "
-                       "arrangementer og muligheder for virksomheder. Det er gratis, og du kan framelde "
+                       "arrangementer og muligheder for virksomheder. Det er gratis, og du kan afmelde "
                        "dig, når du vil.",
     "email": "E-mailadresse",
     "name": "Navn",

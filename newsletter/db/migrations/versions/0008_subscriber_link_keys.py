@@ -11,7 +11,7 @@ confirms exactly one sign-up.
   subscriptions that were pending, so it keeps working for what it was sent for.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import secrets
@@ -22,7 +22,7 @@ from alembic import op
 from newsletter.db.types import UTCDateTime
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
