@@ -72,6 +72,7 @@ def test_request_bodies_are_capped_before_they_are_read(live_app, config: Config
                            b"Content-Type: application/x-www-form-urlencoded\r\n"
                            b"Content-Length: 104857600\r\n\r\n")
     assert declared.startswith(b"HTTP/1.1 413"), declared[:200]
+    assert b"x-frame-options: DENY" in declared.lower().replace(b"deny", b"DENY")  # our headers too
     # chunked, no Content-Length: counted as it arrives and cut off at the cap
     chunk = b"email=" + b"a" * 4090
     chunked = raw_request(app.base, b"POST /p/x HTTP/1.1\r\nHost: " + host + b"\r\n"
