@@ -9,6 +9,7 @@ DATABASE_URL, SMTP_URL, SECRET_KEY, BASE_URL.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from newsletter.settings import load_settings as load_settings
 from newsletter.settings import read_dotenv as read_dotenv
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
-SourceKind = Literal["feed", "jsonfeed", "html", "sitemap"]
+SourceKind = Literal["feed", "jsonfeed", "html", "sitemap", "ical"]
 
 
 class _Model(BaseModel):
@@ -41,6 +42,12 @@ class Selectors(_Model):
     date: str | None = None
     summary: str | None = None
     image: str | None = None
+    # events (issue 12): where an item's start, end and place are; Danish date forms
+    starts: str | None = None
+    ends: str | None = None
+    place: str | None = None
+    # read each item's own page for schema.org Event JSON-LD (date, place, sign-up)
+    event_pages: bool = False
 
 
 class SourceConfig(_Model):
@@ -101,6 +108,8 @@ class NewsletterConfig(_Model):
     send_day: str = "thu 08:00"
     # compose/render (issue 3): events section, why the reader gets the email (markedsføringsloven §10), UTM source
     events_section: str = "arrangementer"
+    # events (issue 12): an event further ahead than this waits for a later issue
+    events_weeks_ahead: int = Field(default=8, ge=1, le=104)
     footer_reason: str = ""
     utm_source: str = "nyhedsbrev"
 
@@ -225,6 +234,149 @@ class TeamConfig(_Model):
     set_password_hours: int = Field(default=72, ge=1, le=24 * 30)
 
 
+SOCIAL_NETWORKS = ("linkedin", "x", "facebook", "bluesky", "mastodon")
+
+
+DEFAULT_SLOTS: dict[str, tuple[str, ...]] = {
+    "linkedin": ("tue 09:30", "thu 09:30"),
+    "x": ("mon-fri 09:00", "mon-fri 14:00"),
+    "facebook": ("mon,wed,fri 10:00",),
+    "bluesky": ("mon-fri 09:15", "mon-fri 14:15"),
+    "mastodon": ("mon-fri 09:15", "mon-fri 14:15"),
+}
+DEFAULT_MAX_HASHTAGS = {"linkedin": 3, "x": 2, "facebook": 2, "bluesky": 2, "mastodon": 3}
+DEFAULT_MAX_POSTS = {"linkedin": 4, "x": 10, "facebook": 4, "bluesky": 10, "mastodon": 10}
+
+
+def _known_networks(value: dict[str, Any]) -> dict[str, Any]:
+    for key in value:
+        if key not in SOCIAL_NETWORKS:
+            raise ValueError(f"unknown network {key!r}; known: {', '.join(SOCIAL_NETWORKS)}")
+    return value
+
+
+_SLOT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?"
+                   r"(,(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?)* ([01]?[0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class SocialHashtagsConfig(_Model):
+    """Hashtags (issue 10), written as words ("Danmarks Produktionscenter") or tags; each becomes
+    CamelCase (#DanmarksProduktionscenter). The issue's and partner's come first."""
+
+    always: tuple[str, ...] = ()
+    partners: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    sections: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class SocialScheduleConfig(_Model):
+    """When posts are planned: slots such as ``"tue 09:30"`` or ``"mon-fri 12:00"``, Danish time,
+    from the day after the issue goes out. ``weekends: false`` skips Saturday and Sunday."""
+
+    timezone: str = "Europe/Copenhagen"
+    weekends: bool = False
+    start_days_after: int = Field(default=1, ge=0, le=14)
+    slots: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(DEFAULT_SLOTS))
+
+    @field_validator("slots")
+    @classmethod
+    def _slot_syntax(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        _known_networks(value)
+        for network, slots in value.items():
+            if not slots:
+                raise ValueError(f"{network}: give at least one slot such as 'tue 09:30'")
+            for slot in slots:
+                if not _SLOT.match(slot.strip().lower()):
+                    raise ValueError(f"{network}: {slot!r} is not a slot like 'tue 09:30' or 'mon-fri 12:00'")
+        return {**DEFAULT_SLOTS, **value}  # a network not named keeps its default slots
+
+
+class SocialPublisherConfig(_Model):
+    """How one network's approved posts leave the tool. Tokens and secrets come from the
+    environment variable named here, never from this file."""
+
+    kind: Literal["webhook", "mastodon", "bluesky", "linkedin"]
+    url: str
+    token_env: str = ""
+    secret_env: str = ""
+    handle: str = ""          # bluesky: the account's handle or DID
+    organization: str = ""    # linkedin: urn:li:organization:<id>
+    api_version: str = "202511"  # linkedin: the LinkedIn-Version header (YYYYMM)
+    timeout: float = Field(default=20.0, gt=0)
+    retries: int = Field(default=4, ge=0, le=10)
+    backoff_seconds: float = Field(default=2.0, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+
+class SocialConfig(_Model):
+    """Social posts (issue 10): which networks, hashtags, when, and how they are published."""
+
+    networks: tuple[str, ...] = SOCIAL_NETWORKS
+    hashtags: SocialHashtagsConfig = SocialHashtagsConfig()
+    max_hashtags: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_MAX_HASHTAGS))
+    # item posts drafted per network and issue (the issue's first items); 0 = every included item
+    max_posts: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_MAX_POSTS))
+    issue_post: bool = True
+    schedule: SocialScheduleConfig = SocialScheduleConfig()
+    publishers: dict[str, SocialPublisherConfig] = Field(default_factory=dict)
+    # a post still 'publishing' this long after its run started is looked at again (see publish/)
+    publish_lease_seconds: int = Field(default=600, ge=1)
+
+    @field_validator("publishers")
+    @classmethod
+    def _networks_known(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _known_networks(value)
+
+    @field_validator("max_hashtags", "max_posts")
+    @classmethod
+    def _caps(cls, value: dict[str, int], info: Any) -> dict[str, int]:
+        _known_networks(value)
+        if any(n < 0 for n in value.values()):
+            raise ValueError("give 0 or more")
+        defaults = DEFAULT_MAX_HASHTAGS if info.field_name == "max_hashtags" else DEFAULT_MAX_POSTS
+        return {**defaults, **value}  # a network not named keeps its default
+
+    @field_validator("networks")
+    @classmethod
+    def _networks_listed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _known_networks(dict.fromkeys(value))
+        return tuple(dict.fromkeys(value))
+class MediaConfig(_Model):
+    """Pictures we own (issue 10): lead images fetched at draft time, verified, cropped and
+    resized, stored under ``folder`` and linked at ``base_url``; see docs/media.md."""
+
+    hotlink: bool = False  # true: the email links the partner's image as before (no copies)
+    folder: str = ""  # default: <var>/media; relative paths are relative to feeds.yaml
+    base_url: str = ""  # default: BASE_URL + "/media" (set it to a CDN that mirrors folder)
+    max_pixels: int = Field(default=40_000_000, ge=10_000, le=200_000_000)
+    min_width: int = Field(default=480, ge=1, le=4000)
+    jpeg_quality: int = Field(default=82, ge=40, le=95)
+    retry_minutes: int = Field(default=60, ge=0)
+    # URL prefix -> local folder (relative to feeds.yaml): images read from disk instead of the
+    # network, e.g. the demo's sample images; nothing outside the folder is ever read
+    local_folders: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("base_url must be an http(s) URL, e.g. https://cdn.example.dk/media")
+        return value.rstrip("/")
+
+    @field_validator("local_folders")
+    @classmethod
+    def _prefixes(cls, value: dict[str, str]) -> dict[str, str]:
+        for prefix in value:
+            if urlsplit(prefix).scheme not in ("http", "https") or not prefix.endswith("/"):
+                raise ValueError(f"{prefix!r}: a prefix is an http(s) URL ending in '/'")
+        return value
+
+
 class FileConfig(_Model):
     """The shape of feeds.yaml."""
 
@@ -234,6 +386,8 @@ class FileConfig(_Model):
     schedule: ScheduleConfig = ScheduleConfig()
     send: SendConfig = SendConfig()
     team: TeamConfig = TeamConfig()
+    social: SocialConfig = SocialConfig()
+    media: MediaConfig = MediaConfig()
     sections: tuple[SectionConfig, ...] = Field(min_length=1)
     partners: tuple[PartnerConfig, ...] = ()
     newsletters: tuple[NewsletterConfig, ...] = Field(min_length=1)
@@ -269,6 +423,10 @@ class Config:
     @property
     def collect(self) -> CollectConfig:
         return self.data.collect
+
+    @property
+    def media(self) -> MediaConfig:
+        return self.data.media
 
     @property
     def sections(self) -> tuple[SectionConfig, ...]:
@@ -372,6 +530,13 @@ def _check_references(data: FileConfig, file: str) -> None:
             if key in source_keys:
                 raise ConfigError(file, f"{where}.key", f"source key {key!r} is already used by {source_keys[key]}")
             source_keys[key] = where
+    partner_keys = {p.key for p in data.partners}
+    for key in data.social.hashtags.partners:
+        if key not in partner_keys:
+            raise ConfigError(file, f"social.hashtags.partners.{key}", f"unknown partner {key!r}")
+    for key in data.social.hashtags.sections:
+        if key not in section_keys:
+            raise ConfigError(file, f"social.hashtags.sections.{key}", _unknown_section(key, section_keys))
     for n_index, newsletter in enumerate(data.newsletters):
         for s_index, section in enumerate(newsletter.sections):
             if section not in section_keys:

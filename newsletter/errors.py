@@ -17,6 +17,10 @@
     ├── AccountError                a team account: unknown user, weak password, old link
     │   └── NotAllowed              the role or the four-eyes rule forbids it (web: 403)
     ├── RenderError(issue)          a template or MJML failed
+    ├── SocialError                 social posts (issue 10): too long, not approved, bad export
+    │   └── PublishError(network)   a network or webhook refused or failed a post
+    │       └── TemporaryPublishError  timeout, 429, 5xx: try again later
+    ├── MediaError(url)             an image cannot be used (not an image, too big, a bomb)
     ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
     │   ├── InvalidAddress(address) not a usable email address (says why)
     │   ├── InvalidDetail(field)    a name or organisation that cannot go in a mail header
@@ -129,6 +133,28 @@ class RenderError(NewsletterError):
     def __init__(self, issue: str, problem: str) -> None:
         self.issue = issue
         super().__init__(f"{issue}: {problem}")
+
+
+class SocialError(NewsletterError):
+    pass
+
+
+class PublishError(SocialError):
+    def __init__(self, network: str, problem: str) -> None:
+        self.network = network
+        self.problem = problem
+        super().__init__(f"{network}: {problem}")
+
+
+class TemporaryPublishError(PublishError):
+    pass
+class MediaError(NewsletterError):
+    """An image we cannot use (issue 10): the card goes without it and the team sees why."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(f"{url}: {problem}")
 
 
 class DeliveryError(NewsletterError):

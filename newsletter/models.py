@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from newsletter.events import EventInfo, Occurrence
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -23,6 +25,7 @@ class Entry:
     author: str | None = None
     # sitemap entries carry only a URL and a date; collect reads the page for the rest
     needs_page: bool = False
+    event: EventInfo | None = None  # an iCalendar event, JSON-LD Event or event selectors (issue 12)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class CleanItem:
     published_at: datetime
     date_is_estimated: bool
     content_hash: str
+    event: EventInfo | None = None  # cleaned: location plain text, sign-up http(s) only
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,9 @@ class Candidate:
     event_location: str | None = None
     signup_url: str | None = None
     removed_at: datetime | None = None
+    event_all_day: bool = False
+    event_uid: str | None = None
+    event_occurrences: tuple[Occurrence, ...] = ()  # the dates of a recurring event (issue 12)
 
     @property
     def is_event(self) -> bool:
@@ -239,6 +246,8 @@ class IssueItem:
 
 # --- the team's accounts (issue 9) ----------------------------------------------------------
 
+ROLES = ("editor", "approver", "admin")  # each may do what the one before it may, and more
+
 @dataclass(frozen=True)
 class User:
     """A member of the communications team. ``role``: editor, approver or admin."""
@@ -251,3 +260,59 @@ class User:
     has_password: bool
     created_at: datetime
     last_login_at: datetime | None = None
+
+
+# --- social (issue 10) -------------------------------------------------------------------------
+
+SOCIAL_STATUSES = ("draft", "approved", "exported", "publishing", "posted", "unknown", "failed")
+
+
+@dataclass(frozen=True)
+class SocialPost:
+    """One post for one network, as stored. ``subject`` is "issue" or "item:<id>"."""
+
+    id: int
+    issue_id: int
+    network: str
+    subject: str
+    item_id: int | None
+    text: str
+    link: str
+    title: str
+    description: str
+    image_url: str
+    status: str
+    edited: bool
+    planned_at: datetime | None
+    approved_by: str | None
+    approved_at: datetime | None
+    exported_at: datetime | None
+    publish_key: str
+    publish_started_at: datetime | None
+    first_attempt_at: datetime | None
+    attempts: int
+    posted_at: datetime | None
+    remote_id: str | None
+    remote_url: str | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None and self.approved_by is not None
+
+
+@dataclass(frozen=True)
+class SocialDraft:
+    """A post compose made, before it is stored (no id, no status yet)."""
+
+    network: str
+    subject: str
+    item_id: int | None
+    text: str
+    link: str
+    title: str
+    description: str
+    image_url: str = ""
+    planned_at: datetime | None = None

@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from newsletter.db.types import UTCDateTime
+from newsletter.db.types import Occurrences, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -94,10 +94,16 @@ items = Table(
     Column("signup_url", Text),
     Column("created_by", String(200)),
     Column("removed_at", UTCDateTime),
+    # events from any source (issue 12, migration 0013): all-day, the calendar's UID, and the
+    # dates of a recurring event inside the collect window
+    Column("event_all_day", Boolean, nullable=False, default=False),
+    Column("event_uid", Text),
+    Column("event_occurrences", Occurrences),
     UniqueConstraint("source_id", "guid"),
     Index("ix_items_canonical_url", "canonical_url"),
     Index("ix_items_content_hash", "content_hash"),
     Index("ix_items_first_seen_at", "first_seen_at"),
+    Index("ix_items_event_starts_at", "event_starts_at"),
 )
 
 fetch_log = Table(
@@ -392,4 +398,84 @@ login_attempts = Table(
     Column("ok", Boolean, nullable=False),
     Index("ix_login_attempts_account_at", "account", "at"),
     Index("ix_login_attempts_ip_at", "ip", "at"),
+)
+
+
+# --- social (issue 10) -----------------------------------------------------------------------
+# One row per (issue, network, subject); subject is "issue" for the issue's own post or
+# "item:<id>". status: draft -> approved -> exported | publishing -> posted, or unknown (a
+# publish was under way when the process died: held for a person) / failed (refused).
+
+social_posts = Table(
+    "social_posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("network", String(20), nullable=False),
+    Column("subject", String(40), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("link", Text, nullable=False, default=""),
+    Column("title", Text, nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("image_url", Text, nullable=False, default=""),
+    Column("status", String(12), nullable=False),
+    Column("edited", Boolean, nullable=False, default=False),
+    Column("planned_at", UTCDateTime),
+    Column("approved_by", String(200)),
+    Column("approved_at", UTCDateTime),
+    Column("exported_at", UTCDateTime),
+    Column("publish_key", String(64), nullable=False),  # the Idempotency-Key / record key sent
+    Column("publish_started_at", UTCDateTime),  # the current (or last) attempt
+    Column("first_attempt_at", UTCDateTime),    # the first: idempotency windows count from it
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("posted_at", UTCDateTime),
+    Column("remote_id", Text),
+    Column("remote_url", Text),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("issue_id", "network", "subject"),
+    Index("ix_social_posts_status_planned_at", "status", "planned_at"),
+)
+
+
+# --- media (issue 10) ------------------------------------------------------------------------
+
+# One row per (source image URL, use): what became of it. status "ok" names the stored files
+# (content-addressed, under media.folder); "failed" keeps the reason shown in `issue show`.
+media_images = Table(
+    "media_images",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url_hash", String(64), nullable=False),  # sha256 of source_url: an index-sized key
+    Column("kind", String(10), nullable=False),  # "card" (item picture) or "logo"
+    Column("source_url", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # ok, failed
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("content_type", String(100)),
+    Column("original_width", Integer),
+    Column("original_height", Integer),
+    Column("name_1x", String(80)),
+    Column("width_1x", Integer),
+    Column("height_1x", Integer),
+    Column("name_2x", String(80)),
+    Column("width_2x", Integer),
+    Column("height_2x", Integer),
+    UniqueConstraint("url_hash", "kind"),
+)
+
+# The social card last drawn for an issue (item_id 0) or one of its items, and the hash of
+# what it shows, so a card is redrawn only when its title, partner, picture or brand changed.
+media_cards = Table(
+    "media_cards",
+    metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("item_id", Integer, primary_key=True, autoincrement=False),
+    Column("input_hash", String(64), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("drawn_at", UTCDateTime, nullable=False),
 )

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from newsletter import events
 from newsletter.config import Config
+from newsletter.media import MediaIndex, card_url, empty_index
 from newsletter.models import Issue, IssueItem
 from newsletter.render.env import (
     clip,
@@ -56,19 +59,21 @@ def section_title(config: Config, key: str, language: str) -> str:
     return (section.title_en or section.title) if language == "en" else section.title
 
 
-def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[str, Any]:
+def _entry(config: Config, placed: IssueItem, link: Any, language: str, media: MediaIndex) -> dict[str, Any]:
     item = placed.item
     summary = clip(placed.summary, SUMMARY_CHARS)
     title = clip(placed.title, TITLE_CHARS) or clip(summary, 90) or \
         gettext_for(language)("Nyt fra %(partner)s", partner=partner_name(config, item.partner_key))
-    image = safe_url(item.image_url)
+    # our copy (issue 10); the partner's URL only with media.hotlink
+    picture = media.picture(safe_url(item.image_url))
     alt = clip(item.image_alt, 200)
     return {
         "id": item.id,
         "title": title,
         "summary": summary,
         "url": link(item.url),
-        "image_url": image,
+        "image_url": picture.src if picture else "",
+        "image_srcset": picture.srcset if picture else "",
         # the title follows the image: an alt that repeats it would be read twice, so the
         # image is decorative then (alt=""), as it is when the feed gave no alt at all
         "image_alt": "" if _same_words(alt, title) else alt,
@@ -82,6 +87,32 @@ def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[
         "location": clip(item.event_location, 200),
         "signup_url": link(item.signup_url) if safe_url(item.signup_url) else "",
     }
+
+
+def _event_entry(config: Config, entry: dict[str, Any], placed: IssueItem, language: str,
+                 send_at: datetime) -> dict[str, Any] | None:
+    """An event card's facts at the issue's send time (issue 12): the next date of a recurring
+    event, "kl. 9.00–16.00", and the add-to-calendar links; None when it is over by then."""
+    item = placed.item
+    event = events.event_of(item, send_at, events.host_of(config.settings.base_url),
+                            title=entry["title"], description=entry["summary"])
+    if event is None:
+        return None
+    days = events.last_day(event) != event.starts_at.astimezone(events.CPH).date()
+    own_page = entry["url"] and "#event-" not in item.url
+    entry.update(
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        time=time_hm(event.starts_at, language) if not event.all_day else "",
+        end_time=time_hm(event.ends_at, language) if not event.all_day else "",
+        time_range=events.time_range(event, language),
+        last_day=events.last_day(event) if days else None,
+        signup_url=entry["signup_url"] or (entry["url"] if own_page else ""),
+        ics_url=config.settings.base_url + events.ics_path(config.settings.secret_key, item.id),
+        google_url=events.google_calendar_url(event),
+        outlook_url=events.outlook_calendar_url(event),
+    )
+    return entry
 
 
 def _same_words(a: str, b: str) -> bool:
@@ -114,9 +145,12 @@ def footer_parts(config: Config, newsletter_name: str, language: str, token: str
     return {"name": brand.name if show_name else "", "postal_address": postal, "reason": reason}
 
 
-def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], token: str = "") -> dict[str, Any]:
+def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], token: str = "",
+                  media: MediaIndex | None = None) -> dict[str, Any]:
     """The context of one render; ``token`` marks the per-recipient placeholders (see
-    ``placeholders.py``). Only the template's own values carry it, never content."""
+    ``placeholders.py``). Only the template's own values carry it, never content. ``media``
+    (issue 10) gives our copies of the pictures."""
+    media = media or empty_index(config)
     newsletter = config.newsletter(issue.newsletter_key)
     language = newsletter.language
     _ = gettext_for(language)
@@ -130,9 +164,17 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], tok
 
     sections: list[dict[str, Any]] = []
     order = config.sections_of(newsletter)
+    send_at = events.send_moment(issue.issue_date, newsletter.send_day)
     for key in order:
-        entries = [_entry(config, p, link, language) for p in placed
-                   if p.section == key and p.included]
+        entries = []
+        for p in placed:
+            if p.section != key or not p.included:
+                continue
+            entry: dict[str, Any] | None = _entry(config, p, link, language, media)
+            if entry is not None and p.item.is_event:  # an event over by the send time is never shown
+                entry = _event_entry(config, entry, p, language, send_at)
+            if entry is not None:
+                entries.append(entry)
         entries = [e for e in entries if e["url"] or e["signup_url"]]
         if not entries:
             continue
@@ -149,7 +191,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], tok
         "language": language,
         "brand": {
             "name": brand.name, "organisation": brand.organisation, "website": safe_url(brand.website),
-            "logo_url": safe_url(brand.logo_url), "logo_alt": brand.logo_alt or brand.name,
+            "logo_url": media.logo_url(safe_url(brand.logo_url)), "logo_alt": brand.logo_alt or brand.name,
             "colors": {**brand.colors.model_dump(),
                        # text on the white cards: brand colours darkened where they are too light
                        "accent_text": readable(brand.colors.accent),
@@ -165,6 +207,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], tok
             "id": issue.id, "year": issue.iso_year, "week": issue.iso_week, "date": issue.issue_date,
             "label": label, "subject": plain(issue.subject), "preheader": plain(issue.preheader),
             "intro": issue.intro.strip(), "campaign": tag,
+            "card_url": card_url(config, issue.id),  # the web version's og:image (issue 10)
         },
         "sections": sections,
         "item_count": sum(len(s["entries"]) for s in sections),
