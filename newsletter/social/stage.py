@@ -19,6 +19,7 @@ from newsletter.db import issues as iq
 from newsletter.db import social as q
 from newsletter.db.types import utcnow
 from newsletter.errors import NotFound, SocialError
+from newsletter.media import ensure_cards
 from newsletter.models import SocialPost
 from newsletter.social.compose import compose_posts, tidy
 from newsletter.social.networks import Measure, measure
@@ -56,6 +57,7 @@ def draft(db: Database, config: Config, issue_id: int, *, by: str = "social",
         if issue is None:
             raise NotFound(f"no issue {issue_id} (see `newsletter issues`)")
         placed = iq.issue_items_full(conn, issue_id)
+    ensure_cards(db, config, issue_id)  # the posts link our social cards: drawn as the items are now
     composed = compose_posts(config, issue, placed, now=now or utcnow())
     with db.begin() as conn:
         counts = q.store_drafts(conn, issue_id, composed.drafts)
