@@ -133,17 +133,20 @@ def remove_cmd(app: App, email: str, newsletters: tuple[str, ...], removed_by: s
 
 @subscribers_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--newsletter", required=True, help="Newsletter key the rows subscribe to.")
+@click.option("--newsletter", default=None,
+              help="Newsletter key the rows subscribe to (default: each row's newsletter column).")
 @click.option("--consent-source", required=True, help='Where the consent came from, e.g. "tilmeldingsliste, Industriens Dag 2026".')
 @click.option("--by", "imported_by", default=None, help="Team member (default: login name).")
 @click.option("--dry-run", is_flag=True, help="Check everything and report, but store nothing.")
 @json_option
 @pass_app
-def import_cmd(app: App, file: Path, newsletter: str, consent_source: str, imported_by: str | None,
+def import_cmd(app: App, file: Path, newsletter: str | None, consent_source: str, imported_by: str | None,
                dry_run: bool, as_json: bool) -> None:
-    """Import subscribers from CSV (comma/semicolon, utf-8 or windows-1252, Danish or English headers).
+    """Import subscribers from CSV (comma/semicolon/tab, utf-8, utf-16 or windows-1252; Danish,
+    English or Mailchimp headers, our own export, or bare addresses without a header).
 
     Bad rows are reported with their line number and skipped; the rest go in, in one transaction.
+    Unsubscribed, bounced and erased people in the file stay so.
     """
     report = importer.import_csv(app.db, app.config, file, newsletter, consent_source,
                                  imported_by or team_member(), dry_run=dry_run)
@@ -153,9 +156,12 @@ def import_cmd(app: App, file: Path, newsletter: str, consent_source: str, impor
     for problem in report.problems:
         click.echo(f"{report.file}: line {problem.row}: {problem.email}: {problem.reason}", err=True)
     verb = "would import" if dry_run else "imported"
-    click.echo(f"{verb} {report.imported} of {report.rows} rows into {newsletter} "
-               f"({report.added} new, {report.subscribed} existing); {len(report.problems)} skipped "
-               f"[{report.encoding}, separator {report.delimiter!r}]")
+    kept = [f"{n} {what}" for n, what in ((report.inactive, "kept unsubscribed/bounced"),
+                                          (report.suppressed, "erased kept suppressed")) if n]
+    click.echo(f"{verb} {report.imported} of {report.rows} rows into {report.newsletter or newsletter} "
+               f"({report.added} new, {report.subscribed} existing{''.join('; ' + k for k in kept)}); "
+               f"{len(report.problems)} skipped [{report.encoding}, separator {report.delimiter!r}"
+               f"{'' if report.header else ', no header line: every line an address'}]")
     if report.ignored_columns:
         click.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
 

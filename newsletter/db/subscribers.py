@@ -269,6 +269,11 @@ def find_signup_request(conn: Connection, subscriber_id: int, nonce: str) -> Sig
     return _request(row) if row else None
 
 
+def signup_requests_of(conn: Connection, subscriber_id: int) -> list[SignupRequestRow]:
+    return [_request(r) for r in conn.execute(select(signup_requests).where(
+        signup_requests.c.subscriber_id == subscriber_id).order_by(signup_requests.c.id))]
+
+
 def latest_signup_request(conn: Connection, subscriber_id: int) -> SignupRequestRow | None:
     row = conn.execute(select(signup_requests).where(signup_requests.c.subscriber_id == subscriber_id)
                        .order_by(signup_requests.c.id.desc()).limit(1)).first()
@@ -339,25 +344,33 @@ def suppress(conn: Connection, email_hash: str, reason: str, now: datetime) -> N
         conn.execute(insert(suppressions).values(email_hash=email_hash, reason=reason, created_at=now))
 
 
+def iter_suppressions(conn: Connection) -> Iterator[tuple[str, datetime]]:
+    """(hash, when) of every suppressed address, oldest first (the export's erased rows)."""
+    rows = conn.execute(select(suppressions.c.email_hash, suppressions.c.created_at)
+                        .order_by(suppressions.c.created_at, suppressions.c.email_hash))
+    return ((str(h), at) for h, at in rows)
+
+
 def unsuppress(conn: Connection, email_hash: str) -> None:
     conn.execute(delete(suppressions).where(suppressions.c.email_hash == email_hash))
 
 
 # --- bulk (import) -------------------------------------------------------------------------
 
-def existing_by_email(conn: Connection, emails: Sequence[str], newsletter_key: str) -> dict[str, tuple[int, str | None]]:
-    """{email: (subscriber_id, status in newsletter_key or None)} for the emails that exist."""
-    result: dict[str, tuple[int, str | None]] = {}
+def ids_by_email(conn: Connection, emails: Sequence[str]) -> dict[str, int]:
+    """{email: subscriber id} for the emails that are stored."""
+    result: dict[str, int] = {}
     for start in range(0, len(emails), 500):
         chunk = emails[start:start + 500]
-        query = (select(subscribers.c.email, subscribers.c.id, subscriptions.c.status)
-                 .select_from(subscribers.outerjoin(subscriptions, and_(
-                     subscriptions.c.subscriber_id == subscribers.c.id,
-                     subscriptions.c.newsletter_key == newsletter_key)))
-                 .where(subscribers.c.email.in_(chunk)))
-        for email, sid, status in conn.execute(query):
-            result[email] = (sid, status)
+        for email, sid in conn.execute(select(subscribers.c.email, subscribers.c.id)
+                                       .where(subscribers.c.email.in_(chunk))):
+            result[email] = sid
     return result
+
+
+def statuses_by_subscriber(conn: Connection, ids: Sequence[int]) -> dict[tuple[int, str], str]:
+    """{(subscriber id, newsletter key): status} of these subscribers."""
+    return {(sid, key): status for sid, statuses in _statuses(conn, ids).items() for key, status in statuses.items()}
 
 
 def lock_for_import(conn: Connection) -> None:

@@ -28,13 +28,16 @@ def gdpr_export(db: Database, email: str) -> dict[str, Any]:
         subscriptions = q.subscriptions_of(conn, sub.id)
         consents = q.consent_records_of(conn, sub.id)
         deliveries = deliveries_of(conn, sub.id)  # the outbox: which issues went to them, and when
+        requests = q.signup_requests_of(conn, sub.id)  # unconfirmed sign-ups: what each form said
     person = asdict(sub)
     person.pop("confirm_nonce")
+    person.pop("link_key")  # a secret of the links, not something about the person
     return {
         "exported_at": utcnow().isoformat(),
         "subscriber": person,
         "subscriptions": [asdict(s) for s in subscriptions],
         "consent_records": [asdict(c) for c in consents],
+        "signup_requests": [{k: v for k, v in asdict(r).items() if k != "nonce"} for r in requests],
         "outbox": [asdict(d) for d in deliveries],
     }
 

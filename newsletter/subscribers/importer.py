@@ -1,51 +1,64 @@
-"""CSV import of subscribers for one newsletter (issue 4).
+"""CSV import of subscribers (issues 4 and 8).
 
-Accepts what Danish offices actually send: comma, semicolon or tab separated; utf-8 (with or
-without BOM), utf-16 (Excel "Unicode text") or windows-1252 (Excel "CSV" in Denmark); header
-names in Danish or English; blank lines and extra columns. Each bad row is reported with its
-line number and the reason, the good rows go in, all in ONE transaction: a crash half way
-leaves the database as it was. ``dry_run`` does the same work and rolls back.
+Reads the files ``csvfile`` describes, our own export included, so an export imported into an
+empty database gives back the same people: each row's newsletter (the ``newsletter`` column,
+else ``--newsletter``), its status (an unsubscribed, bounced or complained person is stored
+as such, so a later list cannot add them back; never as active), the address as typed
+(``email_as_typed``), and the erased (``status`` erased + ``email_hash``: back on the
+suppression list). Pending rows (never confirmed) are not imported.
+
+Each bad row is reported with its line number and the reason; the good rows go in, all in
+ONE transaction: a crash half way leaves the database as it was. ``dry_run`` does the same
+work and rolls back. Two imports at once take turns (``q.lock_for_import``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import subscribers as q
 from newsletter.db.types import utcnow
-from newsletter.errors import InvalidAddress, SubscriberError
-from newsletter.subscribers.addresses import Address, address_hash, normalise
+from newsletter.errors import InvalidAddress, InvalidDetail, SubscriberError
+from newsletter.subscribers.addresses import address_hash
 from newsletter.subscribers.common import (
     check_newsletter,
     clean_language,
     clean_text,
     from_spreadsheet,
 )
+from newsletter.subscribers.csvfile import (
+    ImportFileError,
+    Row,
+    decode,
+    iter_rows,
+    map_header,
+    printable,
+    sniff_delimiter,
+)
+from newsletter.subscribers.validate import Person, check_address, check_person
+
+__all__ = ["ImportFileError", "ImportReport", "RowProblem", "import_csv"]
 
 BATCH = 1000
 
-HEADERS = {
-    "email": {"email", "e-mail", "mail", "emailadresse", "e-mailadresse", "e-mail-adresse",
-              "e-mail adresse", "email address", "e-mail address", "mailadresse", "adresse"},
-    "name": {"name", "navn", "fulde navn", "full name", "kontaktperson", "fornavn og efternavn"},
-    "organisation": {"organisation", "organization", "virksomhed", "firma", "company",
-                     "virksomhedsnavn", "arbejdsplads", "org"},
-    "language": {"language", "sprog", "lang"},
+# what a status cell may say -> what we store ("pending" and "erased" are handled apart)
+STATUS_WORDS = {
+    "active": "active", "aktiv": "active", "subscribed": "active", "tilmeldt": "active", "": "active",
+    "unsubscribed": "unsubscribed", "afmeldt": "unsubscribed", "frameldt": "unsubscribed",
+    "bounced": "bounced", "cleaned": "bounced", "returneret": "bounced",
+    "complained": "complained", "klage": "complained",
+    "pending": "pending", "afventer": "pending",
+    "erased": "erased", "slettet": "erased",
 }
-
-
-class ImportFileError(SubscriberError):
-    def __init__(self, file: str, problem: str) -> None:
-        super().__init__(f"{file}: {problem}")
+_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -58,126 +71,142 @@ class RowProblem:
 @dataclass(frozen=True)
 class ImportReport:
     file: str
-    newsletter: str
+    newsletter: str  # the --newsletter given, or the newsletters named in the file
     encoding: str
     delimiter: str
     rows: int = 0
-    added: int = 0  # new subscribers
-    subscribed: int = 0  # existing subscribers added to this newsletter
+    added: int = 0  # active subscriptions of people new to the database
+    subscribed: int = 0  # active subscriptions of people already stored
+    inactive: int = 0  # subscriptions stored as unsubscribed, bounced or complained
+    suppressed: int = 0  # erased people put (back) on the suppression list
     problems: tuple[RowProblem, ...] = ()
     ignored_columns: tuple[str, ...] = ()
+    header: bool = True  # False: a file of bare addresses
     dry_run: bool = False
 
     @property
     def imported(self) -> int:
+        """Subscriptions made active."""
         return self.added + self.subscribed
 
-
-# --- reading the file (pure) -----------------------------------------------------------------
-
-def decode(data: bytes, file: str = "the file") -> tuple[str, str]:
-    """(text, encoding name) for utf-8 (BOM or not), utf-16 with BOM, else windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8 (BOM)"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError as e:
-        raise ImportFileError(file, f"neither utf-8 nor windows-1252 (byte {e.start}); save it as "
-                                    "'CSV UTF-8' in Excel") from e
-
-
-def sniff_delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: first.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _header_key(cell: str) -> str:
-    return " ".join(cell.replace("\ufeff", "").replace("_", " ").strip().strip('"').lower().split())
-
-
-def map_header(header: list[str], file: str) -> tuple[dict[str, int], tuple[str, ...]]:
-    columns: dict[str, int] = {}
-    ignored = []
-    for index, cell in enumerate(header):
-        key = _header_key(cell)
-        field_name = next((f for f, names in HEADERS.items() if key in names), None)
-        if field_name and field_name not in columns:
-            columns[field_name] = index
-        elif cell.strip():
-            ignored.append(cell.strip())
-    if "email" not in columns:
-        raise ImportFileError(file, "no e-mail column; the first line must name the columns, e.g. "
-                                    "'email;navn;organisation' (found: " + ", ".join(header) + ")")
-    return columns, tuple(ignored)
-
-
-def iter_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number where the record starts, cells); blank lines skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    last = 0
-    for cells in reader:
-        start, last = last + 1, reader.line_num
-        if any(c.strip() for c in cells):
-            yield start, cells
-
-
-# --- the import ------------------------------------------------------------------------------
 
 @dataclass
 class _Row:
     line: int
-    address: Address
-    name: str
-    organisation: str
+    person: Person
     language: str
+    newsletter: str
+    status: str  # active, unsubscribed, bounced, complained
 
 
 @dataclass
 class _State:
-    seen: dict[str, int] = field(default_factory=dict)
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
     problems: list[RowProblem] = field(default_factory=list)
+    newsletters: set[str] = field(default_factory=set)
     added: int = 0
     subscribed: int = 0
+    inactive: int = 0
+    suppressed: int = 0
     rows: int = 0
 
+    def problem(self, line: int, email: str, reason: str) -> None:
+        self.problems.append(RowProblem(line, email, reason))
 
-def import_csv(db: Database, config: Config, path: Path, newsletter_key: str, consent_source: str,
+
+@dataclass(frozen=True)
+class _Context:
+    newsletter: str | None
+    known: frozenset[str]
+    consent_source: str
+    file: str
+    by: str
+    now: datetime
+
+
+def import_csv(db: Database, config: Config, path: Path, newsletter_key: str | None, consent_source: str,
                imported_by: str, dry_run: bool = False, now: datetime | None = None) -> ImportReport:
+    """Import ``path``; rows go to their ``newsletter`` column, else to ``newsletter_key``."""
     if not consent_source.strip():
         raise SubscriberError("say where the consent came from (--consent-source), e.g. "
                               "'tilmeldt ved Industriens Dag 2026, papirblanket'")
-    check_newsletter(config, newsletter_key)
+    if newsletter_key is not None:
+        check_newsletter(config, newsletter_key)
+    file = str(path)
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise ImportFileError(str(path), f"cannot read: {e.strerror}") from e
-    text, encoding = decode(data, str(path))
-    delimiter = sniff_delimiter(text)
-    rows = iter_rows(text, delimiter)
-    try:
-        _line, header = next(rows)
-    except StopIteration:
-        raise ImportFileError(str(path), "the file is empty") from None
-    columns, ignored = map_header(header, str(path))
+        raise ImportFileError(file, f"cannot read: {e.strerror}") from e
+    decoded = decode(data, file)
+    delimiter = sniff_delimiter(decoded.text)
+    rows = iter_rows(decoded.text, delimiter)
+    first = next(rows, None)
+    if first is None:
+        raise ImportFileError(file, "the file is empty")
+    header = first.problem is None and map_header(first.cells)
+    if header:
+        columns, ignored = header
+        pending_first: list[Row] = []
+    elif first.problem is None and _looks_like_addresses(first.cells):
+        # a file of bare addresses: the first line is a row too
+        columns, ignored = {"email": _address_column(first.cells)}, ()
+        pending_first = [first]
+    elif first.problem is not None:
+        raise ImportFileError(file, f"line 1 (the header): {first.problem}")
+    else:
+        raise ImportFileError(file, "no e-mail column; the first line must name the columns, e.g. "
+                                    "'email;navn;organisation', or every line be an address (found: "
+                              + ", ".join(printable(clean_text(c, 40)) for c in first.cells[:8]) + ")")
+    if newsletter_key is None and "newsletter" not in columns:
+        raise ImportFileError(file, "the file has no newsletter column: say which newsletter the rows are for "
+                                    "(--newsletter KEY)")
+    ctx = _Context(newsletter_key, frozenset(n.key for n in config.newsletters), consent_source.strip(),
+                   path.name, imported_by, now or utcnow())
     state = _State()
-    ctx = _Context(newsletter_key, consent_source.strip(), f"{path.name}", imported_by, now or utcnow())
+    try:
+        _run(db, [*pending_first, *rows], columns, ctx, state, dry_run)
+    except OperationalError as e:
+        raise ImportFileError(file, "the database stayed busy (another import or a long job held it); "
+                                    "nothing was imported, run the import again") from e
+    except IntegrityError as e:
+        raise ImportFileError(file, "someone added the same subscribers while this import ran; nothing was "
+                                    "imported, run the import again") from e
+    return ImportReport(file=file, newsletter=newsletter_key or ", ".join(sorted(state.newsletters)),
+                        encoding=decoded.encoding, delimiter={"\t": "tab"}.get(delimiter, delimiter),
+                        rows=state.rows, added=state.added, subscribed=state.subscribed,
+                        inactive=state.inactive, suppressed=state.suppressed,
+                        problems=tuple(sorted(state.problems, key=lambda p: p.row)),
+                        ignored_columns=ignored, header=bool(header), dry_run=dry_run)
+
+
+def _looks_like_addresses(cells: list[str]) -> bool:
+    return any(_is_address(c) for c in cells)
+
+
+def _address_column(cells: list[str]) -> int:
+    return next(i for i, c in enumerate(cells) if _is_address(c))
+
+
+def _is_address(cell: str) -> bool:
+    try:
+        check_address(from_spreadsheet(cell))
+    except InvalidAddress:
+        return False
+    return True
+
+
+def _run(db: Database, rows: object, columns: dict[str, int], ctx: _Context, state: _State,
+         dry_run: bool) -> None:
     with db.connect() as conn:
         transaction = conn.begin()
         try:
+            q.lock_for_import(conn)
             batch: list[_Row] = []
-            for line, cells in rows:
+            for row in rows:  # type: ignore[attr-defined]
                 state.rows += 1
-                row = _parse_row(line, cells, columns, state)
-                if row is not None:
-                    batch.append(row)
+                parsed = _parse_row(conn, row, columns, ctx, state)
+                if parsed is not None:
+                    batch.append(parsed)
                 if len(batch) >= BATCH:
                     _store(conn, batch, ctx, state)
                     batch = []
@@ -189,89 +218,148 @@ def import_csv(db: Database, config: Config, path: Path, newsletter_key: str, co
             transaction.rollback()
         else:
             transaction.commit()
-    return ImportReport(file=str(path), newsletter=newsletter_key, encoding=encoding,
-                        delimiter={"\t": "tab"}.get(delimiter, delimiter), rows=state.rows,
-                        added=state.added, subscribed=state.subscribed,
-                        problems=tuple(sorted(state.problems, key=lambda p: p.row)),
-                        ignored_columns=ignored, dry_run=dry_run)
-
-
-@dataclass(frozen=True)
-class _Context:
-    newsletter: str
-    consent_source: str
-    file: str
-    by: str
-    now: datetime
 
 
 def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
     index = columns.get(name)
-    return cells[index] if index is not None and index < len(cells) else ""
+    return from_spreadsheet(cells[index]) if index is not None and index < len(cells) else ""
 
 
-def _parse_row(line: int, cells: list[str], columns: dict[str, int], state: _State) -> _Row | None:
-    raw = from_spreadsheet(_cell(cells, columns, "email"))
+def _parse_row(conn: Connection, row: Row, columns: dict[str, int], ctx: _Context, state: _State) -> _Row | None:
+    raw = _cell(row.cells, columns, "email")
+    shown = printable(clean_text(raw, 80))
+    if row.problem is not None:
+        state.problem(row.line, shown, row.problem)
+        return None
+    word = _cell(row.cells, columns, "status").strip().lower()
+    status = STATUS_WORDS.get(word)
+    if status is None:
+        state.problem(row.line, shown, f"unknown status {clean_text(word, 30)!r} (active, unsubscribed, bounced, "
+                                       "complained, pending, erased)")
+        return None
+    if status == "erased":
+        _erased(conn, row, raw, _cell(row.cells, columns, "email_hash").strip().lower(), ctx, state)
+        return None
+    if status == "pending":
+        state.problem(row.line, shown, "pending: never confirmed; they must sign up themselves")
+        return None
+    newsletter = _cell(row.cells, columns, "newsletter").strip() or ctx.newsletter or ""
+    if newsletter not in ctx.known:
+        state.problem(row.line, shown, f"unknown newsletter {clean_text(newsletter, 40)!r}; known: "
+                                       + ", ".join(sorted(ctx.known)))
+        return None
+    if ctx.newsletter is not None and newsletter != ctx.newsletter:
+        state.problem(row.line, shown, f"for newsletter {newsletter}, not {ctx.newsletter}; import without "
+                                       "--newsletter to take every newsletter from the file")
+        return None
+    typed = _cell(row.cells, columns, "display") if "display" in columns else raw
+    name = _cell(row.cells, columns, "name")
+    if not name.strip():
+        name = " ".join(p for p in (_cell(row.cells, columns, "first_name").strip(),
+                                    _cell(row.cells, columns, "last_name").strip()) if p)
     try:
-        address = normalise(raw)
+        person = check_person(typed or raw, name, _cell(row.cells, columns, "organisation"))
+        if typed and raw and typed != raw and check_address(raw).email != person.address.email:
+            raise InvalidAddress(clean_text(raw, 40), f"email and email_as_typed ({clean_text(typed, 40)}) "
+                                                      "are different addresses")
     except InvalidAddress as e:
-        state.problems.append(RowProblem(line, clean_text(raw, 80), f"invalid address: {e.problem}"))
+        state.problem(row.line, shown, f"invalid address: {e.problem}")
         return None
-    first = state.seen.get(address.email)
+    except InvalidDetail as e:
+        state.problem(row.line, shown, e.problem)
+        return None
+    key = (person.address.email, newsletter)
+    first = state.seen.get(key)
     if first is not None:
-        state.problems.append(RowProblem(line, address.display, f"duplicate of line {first}"))
+        state.problem(row.line, person.address.display, f"duplicate of line {first}")
         return None
-    state.seen[address.email] = line
-    return _Row(line, address, clean_text(from_spreadsheet(_cell(cells, columns, "name"))),
-                clean_text(from_spreadsheet(_cell(cells, columns, "organisation"))),
-                clean_language(_cell(cells, columns, "language")))
+    state.seen[key] = row.line
+    state.newsletters.add(newsletter)
+    return _Row(row.line, person, clean_language(_cell(row.cells, columns, "language")), newsletter, status)
+
+
+def _erased(conn: Connection, row: Row, raw: str, email_hash: str, ctx: _Context, state: _State) -> None:
+    """An erased person in the file: put the hash (or the address's hash) on the suppression list."""
+    if raw.strip():
+        try:
+            email_hash = address_hash(check_address(raw).email)
+        except InvalidAddress as e:
+            state.problem(row.line, clean_text(raw, 80), f"invalid address: {e.problem}")
+            return
+    if not _HASH.match(email_hash):
+        state.problem(row.line, "", "erased, but neither an address nor an email_hash to suppress")
+        return
+    if not q.is_suppressed(conn, email_hash):
+        q.suppress(conn, email_hash, "erased", ctx.now)
+        state.suppressed += 1
 
 
 def _store(conn: Connection, batch: list[_Row], ctx: _Context, state: _State) -> None:
     if not batch:
         return
-    hashes = {row.address.email: address_hash(row.address.email) for row in batch}
+    emails = list(dict.fromkeys(r.person.address.email for r in batch))
+    hashes = {email: address_hash(email) for email in emails}
     suppressed = q.suppressed_among(conn, list(hashes.values()))
-    existing = q.existing_by_email(conn, [row.address.email for row in batch], ctx.newsletter)
-    new_rows: list[_Row] = []
+    ids = q.ids_by_email(conn, emails)
+    new_people: dict[str, _Row] = {}
+    for row in batch:
+        email = row.person.address.email
+        if email not in ids and hashes[email] not in suppressed:
+            new_people.setdefault(email, row)
+    new_ids = q.insert_subscribers_many(conn, [
+        {"email": email, "email_display": r.person.address.display, "name": r.person.name,
+         "organisation": r.person.organisation, "language": r.language, "created_at": ctx.now,
+         "updated_at": ctx.now} for email, r in new_people.items()])
+    ids.update(zip(new_people, new_ids, strict=True))
+    current = q.statuses_by_subscriber(conn, list(ids.values()))
     to_subscribe: list[tuple[int, _Row]] = []
     for row in batch:
-        email = row.address.email
+        email = row.person.address.email
         if hashes[email] in suppressed:
-            state.problems.append(RowProblem(row.line, row.address.display,
-                                             "suppressed: the person was erased on request and may not be added back"))
+            state.problem(row.line, row.person.address.display,
+                          "suppressed: the person was erased on request and may not be added back")
             continue
-        if email not in existing:
-            new_rows.append(row)
-            continue
-        subscriber_id, status = existing[email]
+        sid = ids[email]
+        status = current.get((sid, row.newsletter))
         if status is None:
-            to_subscribe.append((subscriber_id, row))
+            to_subscribe.append((sid, row))
+            current[(sid, row.newsletter)] = row.status
+            if row.status != "active":
+                state.inactive += 1
+            elif email in new_people:
+                state.added += 1
+            else:
+                state.subscribed += 1
         elif status == "active":
-            state.problems.append(RowProblem(row.line, row.address.display, "already subscribed"))
-        elif status == "pending":
-            _activate_pending(conn, subscriber_id, row, ctx)
+            state.problem(row.line, row.person.address.display, "already subscribed")
+        elif status == "pending" and row.status == "active":
+            _activate_pending(conn, sid, row, ctx)
             state.subscribed += 1
         else:
-            state.problems.append(RowProblem(row.line, row.address.display,
-                                             f"{status}: an import does not add them back"))
-    ids = q.insert_subscribers_many(conn, [
-        {"email": r.address.email, "email_display": r.address.display, "name": r.name,
-         "organisation": r.organisation, "language": r.language, "created_at": ctx.now,
-         "updated_at": ctx.now} for r in new_rows])
-    to_subscribe.extend(zip(ids, new_rows, strict=True))
+            state.problem(row.line, row.person.address.display,
+                          f"{status}: an import does not change them" if row.status != "active"
+                          else f"{status}: an import does not add them back")
     sub_ids = q.insert_subscriptions_many(conn, [
-        {"subscriber_id": sid, "newsletter_key": ctx.newsletter, "status": "active", "all_sections": True,
-         "created_at": ctx.now, "updated_at": ctx.now, "confirmed_at": ctx.now} for sid, _ in to_subscribe])
-    q.insert_consents_many(conn, [_consent(sub_id, row, ctx) for sub_id, (_, row) in zip(sub_ids, to_subscribe, strict=True)])
-    state.added += len(new_rows)
-    state.subscribed += len(to_subscribe) - len(new_rows)
+        {"subscriber_id": sid, "newsletter_key": row.newsletter, "status": row.status, "all_sections": True,
+         "created_at": ctx.now, "updated_at": ctx.now,
+         "confirmed_at": ctx.now if row.status == "active" else None,
+         "unsubscribed_at": ctx.now if row.status == "unsubscribed" else None} for sid, row in to_subscribe])
+    q.insert_consents_many(conn, [c for sub_id, (_, row) in zip(sub_ids, to_subscribe, strict=True)
+                                  if (c := _consent(sub_id, row, ctx)) is not None])
 
 
-def _consent(subscription_id: int, row: _Row, ctx: _Context) -> dict[str, object]:
-    return {"subscription_id": subscription_id, "action": "given", "at": ctx.now, "source": "import",
-            "detail": _consent_detail(row, ctx), "ip": None,
-            "consent_version": None, "consent_text": ctx.consent_source}
+def _consent(subscription_id: int, row: _Row, ctx: _Context) -> dict[str, object] | None:
+    """The consent record of an imported subscription: given (active), withdrawn
+    (unsubscribed in the file), none for bounced/complained (a delivery fact, not consent)."""
+    if row.status == "active":
+        return {"subscription_id": subscription_id, "action": "given", "at": ctx.now, "source": "import",
+                "detail": _consent_detail(row, ctx), "ip": None, "consent_version": None,
+                "consent_text": ctx.consent_source}
+    if row.status == "unsubscribed":
+        return {"subscription_id": subscription_id, "action": "withdrawn", "at": ctx.now, "source": "import",
+                "detail": _consent_detail(row, ctx) + " (unsubscribed in the file)", "ip": None,
+                "consent_version": None, "consent_text": None}
+    return None
 
 
 def _consent_detail(row: _Row, ctx: _Context) -> str:
@@ -280,7 +368,7 @@ def _consent_detail(row: _Row, ctx: _Context) -> str:
 
 def _activate_pending(conn: Connection, subscriber_id: int, row: _Row, ctx: _Context) -> None:
     for subscription in q.subscriptions_of(conn, subscriber_id):
-        if subscription.newsletter_key == ctx.newsletter:
+        if subscription.newsletter_key == row.newsletter:
             q.set_status(conn, subscription.id, "active", ctx.now)
             q.add_consent(conn, subscription.id, action="given", source="import",
                           detail=_consent_detail(row, ctx), now=ctx.now, text=ctx.consent_source)

@@ -126,8 +126,10 @@ def remove(db: Database, config: Config, email: str, removed_by: str, newsletter
     return show(db, view.email)
 
 
+# The import reads every column back (issue 8 §7). The erased come last, as their
+# suppression-list hash only (status "erased"), so a round trip keeps them out too.
 EXPORT_COLUMNS = ["email", "email_as_typed", "name", "organisation", "language", "newsletter",
-                  "status", "created_at"]
+                  "status", "created_at", "email_hash"]
 
 
 def export_csv(db: Database, out: io.TextIOBase | None = None, path: Path | None = None,
@@ -159,7 +161,12 @@ def _write_csv(db: Database, out: io.TextIOBase, newsletter_key: str | None) -> 
                     continue
                 # The address is a cell too: the public form accepts "=cmd@x.dk" (valid atext).
                 writer.writerow([spreadsheet_safe(row.email), spreadsheet_safe(row.email_display), spreadsheet_safe(row.name),
-                                 spreadsheet_safe(row.organisation), row.language, key, status, row.created_at.isoformat()])
+                                 spreadsheet_safe(row.organisation), row.language, key, status,
+                                 row.created_at.isoformat(), ""])
+                count += 1
+        if newsletter_key is None:
+            for email_hash, created_at in q.iter_suppressions(conn):
+                writer.writerow(["", "", "", "", "", "", "erased", created_at.isoformat(), email_hash])
                 count += 1
     return count
 

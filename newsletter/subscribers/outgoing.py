@@ -2,7 +2,8 @@
 
 A sign-up page checks the form, hands the work here and answers: the same steps for every
 address. One thread per app then records the sign-up (``signup.subscribe``, a unit of work
-that decides the mail, ``signup.OutgoingMail``) and sends the mail. So a new address (rows
+that decides the mail, ``signup.OutgoingMail``) and a second one sends the mail, so a slow
+mail server delays mail, never the recording of sign-ups. So a new address (rows
 written, a confirmation sent) and a known one (nothing to do) take the same time to answer,
 a mail server that is down or slow changes nothing in the answer, and two clicks on one form
 are two turns of one thread, not a race. A temporary failure is tried again
@@ -54,11 +55,12 @@ class Sender:
         self.config = config
         self.retry_after = retry_after
         self._queue: queue.Queue[OutgoingMail | Job] = queue.Queue(MAX_QUEUED)
+        self._mail: queue.Queue[OutgoingMail] = queue.Queue(MAX_QUEUED)
         self._later: list[_Due] = []
         self._order = itertools.count()
         self._busy = 0
         self._idle = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._start = threading.Lock()
         self._stopped = False
         _senders.add(self)
@@ -106,37 +108,53 @@ class Sender:
         with self._idle:
             self._busy = 0
             self._idle.notify_all()
-        try:
-            self._queue.put_nowait(lambda: None)  # wake the thread so it sees the flag
-        except queue.Full:
-            pass
+        for wake in (self._queue, self._mail):  # wake the threads so they see the flag
+            try:
+                wake.put_nowait(None)  # type: ignore[arg-type]
+            except queue.Full:
+                pass
 
-    # --- the thread ----------------------------------------------------------------------------
+    # --- the threads --------------------------------------------------------------------------
 
     def _ensure_thread(self) -> None:
         with self._start:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="newsletter-mail", daemon=True)
-                self._thread.start()
+            if not self._threads or not all(t.is_alive() for t in self._threads):
+                self._threads = [threading.Thread(target=self._run_jobs, name="newsletter-signup", daemon=True),
+                                 threading.Thread(target=self._run_mail, name="newsletter-mail", daemon=True)]
+                for thread in self._threads:
+                    thread.start()
 
-    def _run(self) -> None:
+    def _run_jobs(self) -> None:
+        while not self._stopped:
+            work = self._queue.get()
+            if self._stopped or work is None:
+                return
+            try:
+                outgoing = work if isinstance(work, OutgoingMail) else work()
+            except Exception:  # noqa: BLE001 - the thread must outlive any one job
+                log.exception("background sign-up work failed")
+                outgoing = None
+            if outgoing is None:
+                self._done()
+                continue
+            try:
+                self._mail.put_nowait(outgoing)
+            except queue.Full:
+                log.warning("mail queue full (%d); dropping the %s mail to subscriber %s", MAX_QUEUED,
+                            outgoing.kind, outgoing.subscriber_id)
+                self._give_back(outgoing)
+                self._done()
+
+    def _run_mail(self) -> None:
         while not self._stopped:
             wait = max(0.0, self._later[0].at - time.monotonic()) if self._later else None
             try:
-                work = self._queue.get(timeout=wait)
+                outgoing = self._mail.get(timeout=wait)
             except queue.Empty:
                 due = heapq.heappop(self._later)
             else:
-                if self._stopped:
+                if self._stopped or outgoing is None:
                     return
-                try:
-                    outgoing = work if isinstance(work, OutgoingMail) else work()
-                except Exception:  # noqa: BLE001 - the thread must outlive any one job
-                    log.exception("background sign-up work failed")
-                    outgoing = None
-                if outgoing is None:
-                    self._done()
-                    continue
                 due = _Due(0.0, next(self._order), outgoing)
             try:
                 self._send(due)

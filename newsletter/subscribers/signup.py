@@ -133,13 +133,13 @@ def _subscribe(db: Database, config: Config, person: Person, keys: list[str], la
     with db.begin() as conn:
         sub = q.find_subscriber(conn, address.email)
         if sub is None:
+            # The form can carry anyone's address, so nothing typed in it (name, organisation)
+            # is stored on the person: it waits in the request, and the inbox owner's
+            # confirmation applies it. A stored person's details are not touched either.
             sid = q.insert_subscriber(conn, email=address.email, email_display=address.display,
-                                      name=person.name, organisation=person.organisation,
-                                      language=language, now=now)
+                                      name="", organisation="", language=language, now=now)
             sub = q.get_subscriber(conn, sid)
             assert sub is not None
-        # The stored details are not touched: the form can carry anyone's address, so what it
-        # says is kept with the request and applied when the owner of the inbox confirms.
         existing = {s.newsletter_key: s for s in q.subscriptions_of(conn, sub.id)}
         wanted = []
         for key in keys:
@@ -157,10 +157,12 @@ def _subscribe(db: Database, config: Config, person: Person, keys: list[str], la
             wanted.append(key)
         if not wanted:
             return SignupOutcome("already_active", sub.id)
-        if _too_soon(config, sub, now):
-            return SignupOutcome("resend_too_soon", sub.id)
+        too_soon = _too_soon(config, sub, now)
+        # kept even without a mail now, so "send me a new link" re-sends what was asked last
         mail_ = _request(conn, config, sub, tuple(wanted), address.display, person.name,
-                         person.organisation, language, now)
+                         person.organisation, language, now, reserve=not too_soon)
+    if too_soon:
+        return SignupOutcome("resend_too_soon", sub.id)
     return SignupOutcome("requested", sub.id, mail_)
 
 
@@ -170,14 +172,15 @@ def _too_soon(config: Config, sub: q.SubscriberRow, now: datetime) -> bool:
 
 
 def _request(conn: Connection, config: Config, sub: q.SubscriberRow, keys: tuple[str, ...], display: str,
-             name: str, organisation: str, language: str, now: datetime) -> OutgoingMail:
-    """Store one sign-up request and reserve its confirmation mail."""
+             name: str, organisation: str, language: str, now: datetime, reserve: bool = True) -> OutgoingMail:
+    """Store one sign-up request and (``reserve``) take the resend slot for its confirmation."""
     hours = config.data.subscribers.confirm_link_hours
     q.delete_signup_requests(conn, sub.id, before=now - timedelta(hours=hours))  # their links expired
     nonce = secrets.token_hex(16)
     q.insert_signup_request(conn, subscriber_id=sub.id, nonce=nonce, newsletters=keys, email_display=display,
                             name=name, organisation=organisation, language=language, now=now)
-    q.mark_confirmation_sent(conn, sub.id, now)
+    if reserve:
+        q.mark_confirmation_sent(conn, sub.id, now)
     return OutgoingMail("confirm", sub.id, sub.email, language, now, nonce=nonce, newsletters=keys)
 
 

@@ -81,7 +81,7 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(BodyLimit, limit_for=public.body_limit), Middleware(SecurityHeaders, https=https)],
+        middleware=[Middleware(SecurityHeaders, https=https), Middleware(BodyLimit, limit_for=public.body_limit)],
         exception_handlers={HTTPException: not_found, NewsletterError: our_error, 500: server_error},
     )
     app.state.db = database

@@ -1,6 +1,7 @@
 """Public pages for subscribers (issue 4): subscribe (double opt-in), confirm, preferences,
 one-click unsubscribe (RFC 8058). Danish by default, English with ``?lang=en`` or the
-subscriber's choice. Every POST carries a CSRF token except the RFC 8058 one-click POST, which
+subscriber's choice. A sign-up or new-link request is checked here and done in the background
+(``subscribers.outgoing``), so the answer is the same, in the same time, for every address. Every POST carries a CSRF token except the RFC 8058 one-click POST, which
 mail providers send without a page; its signed URL is the authority. Every other POST must
 also come from one of our pages (Origin/Referer, ``security.OriginCheck``)."""
 
@@ -47,7 +48,7 @@ def body_limit(path: str) -> int:
 def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: RateLimiter,
            origins: OriginCheck) -> list[Route]:
     settings = config.data.subscribers
-    # confirmation and new-link mails go out from a background thread (issue 8 §6)
+    # sign-ups and their mail are done in the background, after the answer (issue 8 §6)
     sender = Sender(db, config)
 
     def after_answer(response: Response, job: Job) -> Response:

@@ -16,7 +16,7 @@ import pytest
 
 from newsletter.config import Config
 from newsletter.db import Database
-from newsletter.subscribers import manage, recipients
+from newsletter.subscribers import gdpr, manage, recipients
 from tests.subscribers.conftest import (
     CONFIG,
     LiveApp,
@@ -72,6 +72,7 @@ def test_request_bodies_are_capped_before_they_are_read(live_app, config: Config
                            b"Content-Type: application/x-www-form-urlencoded\r\n"
                            b"Content-Length: 104857600\r\n\r\n")
     assert declared.startswith(b"HTTP/1.1 413"), declared[:200]
+    assert b"x-frame-options: DENY" in declared.lower().replace(b"deny", b"DENY")  # our headers too
     # chunked, no Content-Length: counted as it arrives and cut off at the cap
     chunk = b"email=" + b"a" * 4090
     chunked = raw_request(app.base, b"POST /p/x HTTP/1.1\r\nHost: " + host + b"\r\n"
@@ -90,29 +91,41 @@ def test_request_bodies_are_capped_before_they_are_read(live_app, config: Config
 
 def test_sign_up_takes_the_same_time_for_a_new_and_a_known_address(live_app, make_config, smtp_server: SMTPServer,
                                                                  db: Database):
-    # a slow mail server (0.3 s per message) makes any SMTP work in the request obvious
-    smtp_server.sink.delay = 0.3
+    """The median answer for a new address and for a known one differ by less than 1.5x.
+
+    Any SMTP work in the answer would show as a steady 10x or more (the mail server below
+    waits 50 ms before its reply to DATA, on top of the conversation); what is left is this
+    shared machine's noise, which comes and goes, so a run of 15 pairs is measured up to three
+    times and one run under 1.5x passes. A leak fails all three."""
+    smtp_server.sink.delay = 0.05
     config = make_config(CONFIG.format(per_ip=1000))
     config = replace(config, settings=replace(config.settings, smtp_url=smtp_server.url))
-    for i in range(12):
+    for i in range(48):
         manage.add(db, config, f"known{i}@firma.dk", ["ugebrev"], "messe", "tester")
     app = live_app(config)
     client = app.client()
-    timings: dict[str, list[float]] = {"new": [], "known": []}
-    for i in range(12):  # interleaved, so drift hits both alike; the first pair warms up
-        for kind in ("new", "known"):
-            data = form_of(client, email=f"{kind}{i}@firma.dk")
-            start = time.perf_counter()
-            response = client.post("/", data=data)
-            elapsed = time.perf_counter() - start
-            assert response.status_code == 200 and "Tjek din indbakke" in response.text
-            if i:
-                timings[kind].append(elapsed)
-    new, known = statistics.median(timings["new"]), statistics.median(timings["known"])
-    print(f"median sign-up: new {new * 1000:.1f} ms, known {known * 1000:.1f} ms, ratio {new / known:.2f}")
-    assert max(new / known, known / new) < 1.5
+    ratios = []
+    for attempt in range(3):
+        timings: dict[str, list[float]] = {"new": [], "known": []}
+        for i in range(attempt * 16, attempt * 16 + 16):  # interleaved, in turns first; one warm-up pair
+            for kind in (("new", "known") if i % 2 else ("known", "new")):
+                data = form_of(client, email=f"{kind}{i}@firma.dk")
+                settle()  # the previous sign-up's background work is done: time this answer alone
+                start = time.perf_counter()
+                response = client.post("/", data=data)
+                elapsed = time.perf_counter() - start
+                assert response.status_code == 200 and "Tjek din indbakke" in response.text
+                if i % 16:
+                    timings[kind].append(elapsed)
+        new, known = statistics.median(timings["new"]), statistics.median(timings["known"])
+        ratios.append(max(new / known, known / new))
+        print(f"median sign-up: new {new * 1000:.1f} ms, known {known * 1000:.1f} ms, ratio {new / known:.2f}")
+        if ratios[-1] < 1.5:
+            break
+    assert min(ratios) < 1.5, ratios
     # and the mails did go out, to the new addresses only
-    assert sorted(r[0] for _, r, _ in smtp_server.messages) == sorted(f"new{i}@firma.dk" for i in range(12))
+    sent = sorted(r[0] for _, r, _ in smtp_server.messages)
+    assert sent == sorted(f"new{i}@firma.dk" for i in range(len(ratios) * 16))
 
 
 def test_mail_server_down_gives_the_same_answer(live_app, config: Config, db: Database):
@@ -161,7 +174,8 @@ def test_a_stranger_cannot_add_to_or_rename_a_pending_sign_up(live_app, make_con
                                     newsletter=["invest"]))
     settle()
     view = manage.show(db, "anna@firma.dk")
-    assert (view.name, view.organisation, view.email_display) == ("Anna Hansen", "", "Anna@Firma.dk")
+    # nothing typed in an unconfirmed form is on the person yet: not Anna's, not the stranger's
+    assert (view.name, view.organisation, view.email_display) == ("", "", "Anna@Firma.dk")
     first, second = (m for _, _, m in smtp_server.messages)
     # Anna's own link confirms what Anna asked for, and only that
     path = urlsplit(link_in(first, "/confirm/")).path
@@ -172,6 +186,9 @@ def test_a_stranger_cannot_add_to_or_rename_a_pending_sign_up(live_app, make_con
     assert view.subscriptions == {"ugebrev": "active", "invest": "pending"}
     assert (view.name, view.organisation) == ("Anna Hansen", "")
     assert [r.email for r in recipients(db, "invest")] == []
+    # what the stranger typed is still on record, as an unconfirmed request (GDPR art. 15)
+    requests = gdpr.gdpr_export(db, "anna@firma.dk")["signup_requests"]
+    assert [(r["name"], r["newsletters"]) for r in requests] == [("Fremmed", ("invest",))]
     # the stranger's request is its own mail, naming what it would confirm
     assert "Investor Digest" in second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Ugebrevet" not in second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -186,3 +203,32 @@ def test_404_language_link_stays_on_our_site(live_app, config: Config, path: str
     assert answer.startswith("HTTP/1.1 404")
     assert 'href="/evil.example/x?lang=en"' in answer
     assert 'href="//' not in answer and 'href="/\\' not in answer
+
+
+def test_two_workers_signing_up_one_address_at_once(config: Config, db: Database):
+    """Two processes (here: threads with their own connections) record one new address at the
+    same moment: one INSERT wins, the other unit of work runs again and finds that row."""
+    from newsletter.subscribers import signup
+
+    errors: list[BaseException] = []
+    outcomes: list[signup.SignupOutcome] = []
+    for round_ in range(6):
+        barrier = threading.Barrier(2)
+        form = signup.SignupForm(f"samtidig{round_}@firma.dk", newsletters=("ugebrev",))
+
+        def run(form: signup.SignupForm = form, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                outcomes.append(signup.subscribe(db, config, form, None))
+            except BaseException as e:  # noqa: BLE001 - collected and asserted below
+                errors.append(e)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert errors == []
+    assert len({o.subscriber_id for o in outcomes}) == 6
+    # the second of each pair found the first's request: one confirmation each
+    assert sorted(o.action for o in outcomes) == ["requested"] * 6 + ["resend_too_soon"] * 6
