@@ -27,9 +27,8 @@ from newsletter.db import Database
 from newsletter.db import users as q
 from newsletter.db.types import utcnow
 from newsletter.errors import AccountError, NotAllowed, NotFound
-from newsletter.models import User
+from newsletter.models import ROLES, User
 
-ROLES = ("editor", "approver", "admin")
 # What each role may do; a route or command names the permission it needs.
 PERMISSIONS = {
     "edit": "editor",  # edit drafts, curate, render, test-send

@@ -338,6 +338,35 @@ class SocialConfig(_Model):
     def _networks_listed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         _known_networks(dict.fromkeys(value))
         return tuple(dict.fromkeys(value))
+class MediaConfig(_Model):
+    """Pictures we own (issue 10): lead images fetched at draft time, verified, cropped and
+    resized, stored under ``folder`` and linked at ``base_url``; see docs/media.md."""
+
+    hotlink: bool = False  # true: the email links the partner's image as before (no copies)
+    folder: str = ""  # default: <var>/media; relative paths are relative to feeds.yaml
+    base_url: str = ""  # default: BASE_URL + "/media" (set it to a CDN that mirrors folder)
+    max_pixels: int = Field(default=40_000_000, ge=10_000, le=200_000_000)
+    min_width: int = Field(default=480, ge=1, le=4000)
+    jpeg_quality: int = Field(default=82, ge=40, le=95)
+    retry_minutes: int = Field(default=60, ge=0)
+    # URL prefix -> local folder (relative to feeds.yaml): images read from disk instead of the
+    # network, e.g. the demo's sample images; nothing outside the folder is ever read
+    local_folders: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("base_url must be an http(s) URL, e.g. https://cdn.example.dk/media")
+        return value.rstrip("/")
+
+    @field_validator("local_folders")
+    @classmethod
+    def _prefixes(cls, value: dict[str, str]) -> dict[str, str]:
+        for prefix in value:
+            if urlsplit(prefix).scheme not in ("http", "https") or not prefix.endswith("/"):
+                raise ValueError(f"{prefix!r}: a prefix is an http(s) URL ending in '/'")
+        return value
 
 
 class FileConfig(_Model):
@@ -350,6 +379,7 @@ class FileConfig(_Model):
     send: SendConfig = SendConfig()
     team: TeamConfig = TeamConfig()
     social: SocialConfig = SocialConfig()
+    media: MediaConfig = MediaConfig()
     sections: tuple[SectionConfig, ...] = Field(min_length=1)
     partners: tuple[PartnerConfig, ...] = ()
     newsletters: tuple[NewsletterConfig, ...] = Field(min_length=1)
@@ -385,6 +415,10 @@ class Config:
     @property
     def collect(self) -> CollectConfig:
         return self.data.collect
+
+    @property
+    def media(self) -> MediaConfig:
+        return self.data.media
 
     @property
     def sections(self) -> tuple[SectionConfig, ...]:

@@ -20,6 +20,7 @@
     ├── SocialError                 social posts (issue 10): too long, not approved, bad export
     │   └── PublishError(network)   a network or webhook refused or failed a post
     │       └── TemporaryPublishError  timeout, 429, 5xx: try again later
+    ├── MediaError(url)             an image cannot be used (not an image, too big, a bomb)
     ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
     │   ├── InvalidAddress(address) not a usable email address (says why)
     │   ├── InvalidDetail(field)    a name or organisation that cannot go in a mail header
@@ -147,6 +148,13 @@ class PublishError(SocialError):
 
 class TemporaryPublishError(PublishError):
     pass
+class MediaError(NewsletterError):
+    """An image we cannot use (issue 10): the card goes without it and the team sees why."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(f"{url}: {problem}")
 
 
 class DeliveryError(NewsletterError):

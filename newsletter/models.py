@@ -239,6 +239,8 @@ class IssueItem:
 
 # --- the team's accounts (issue 9) ----------------------------------------------------------
 
+ROLES = ("editor", "approver", "admin")  # each may do what the one before it may, and more
+
 @dataclass(frozen=True)
 class User:
     """A member of the communications team. ``role``: editor, approver or admin."""

@@ -30,6 +30,14 @@ def test_demo_runs_the_whole_path_offline(cli, tmp_path: Path):
     also = re.search(r"Også omtalt af (.+?) og (.+?)Læs mere", text)
     assert also and {also[1], also[2]} == {"Middelfart Erhvervscenter", "Business Kolding"}
 
+    # issue 10: the demo shows its own sample pictures, as our cropped copies, never hot-linked;
+    # the preview on disk links the copies beside it, what is sent links BASE_URL/media
+    pictures = [img.get("src") for img in page.iter("img")]
+    assert len(pictures) >= 5 and all(src.startswith("../media/") for src in pictures), pictures
+    for src in pictures:
+        assert (preview / src).is_file()
+    assert (folder / "media" / f"card-{report['issue_id']}-issue.png").is_file()
+
     messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
                 for p in sorted((folder / "outbox").glob("*.eml"))]
     assert sorted(str(m["To"]) for m in messages)[0].startswith("Jens Aagaard")
@@ -38,6 +46,7 @@ def test_demo_runs_the_whole_path_offline(cli, tmp_path: Path):
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         html = message.get_body(("html",)).get_content()
         assert "%%" not in html  # every placeholder filled
+        assert re.search(r'<img[^>]+src="https?://[^"/]+/media/[0-9a-f]{32}\.jpg"', html)
 
     # the workspace's demo user can log in with the password the demo printed
     from newsletter import accounts

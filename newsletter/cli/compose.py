@@ -45,9 +45,9 @@ by_option = click.option("--by", default=_user, show_default="login name",
 def draft(app: App, newsletter_key: str | None, week: str | None, as_json: bool) -> None:
     """Create this week's draft issue, or refresh it while it is still a draft."""
     from newsletter import review
-    from newsletter.compose import compose
+    from newsletter.compose import draft as compose_draft  # compose, then the pictures (issue 10)
 
-    issue = compose(app.db, app.config, newsletter_key, week)
+    issue = compose_draft(app.db, app.config, newsletter_key, week)
     _, placed = review.get(app.db, issue.id)
     included = sum(1 for p in placed if p.included)
     if as_json:
@@ -90,19 +90,21 @@ def issue_group() -> None:
 def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     """Print the issue's texts, sections and items (item ids are used by `issue edit`)."""
     from newsletter import review
+    from newsletter.media import problems as media_problems
     from newsletter.render import last_findings
     from newsletter.render.context import partner_name
 
     issue, placed = review.get(app.read_db, issue_id)
     if as_json:
-        print_json({"issue": issue, "items": [_item_json(app, p) for p in placed]})
+        print_json({"issue": issue, "items": [_item_json(app, p) for p in placed],
+                    "warnings": media_problems(app.read_db, app.config, issue_id)})
         return
     click.echo(f"Issue {issue.id} · {issue.newsletter_key} {issue.label} · {issue.status}")
     if issue.approved_at:
         click.echo(f"Approved by {issue.approved_by} at {local_time(issue.approved_at)}")
     click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
     for finding in last_findings(app.db, issue.id):
-        if finding.level != "info":  # what the last render did or found (issue 8: the fitting note)
+        if finding.level != "info" and finding.check != "image":  # pictures: listed below, current
             click.echo(f"Render {finding.level}: {finding.check}: {finding.message}")
     newsletter = app.config.newsletter(issue.newsletter_key)
     for key in app.config.sections_of(newsletter):
@@ -114,6 +116,8 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
                 for p in sorted(placed, key=lambda p: p.position) if p.section == key]
         if rows:
             print_table(section.title if section else key, ["item", "included", "title", "partner", "date"], rows)
+    for line in media_problems(app.read_db, app.config, issue_id):  # issue 10: why a card has no picture
+        click.echo(f"warning: {line}")
 
 
 def _item_json(app: App, p: Any) -> dict[str, Any]:

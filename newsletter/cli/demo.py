@@ -10,6 +10,7 @@ nothing is collected, queued or sent twice.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shlex
 import shutil
@@ -73,6 +74,19 @@ def demo_config(folder: Path) -> Config:
         var_dir=folder,
     )
     return load_config(DEMO_CONFIG, settings=settings)
+
+
+def link_copies_locally(config: Config, files: list[Path]) -> None:
+    """The preview files on disk link our picture copies beside them (``../media/``), so they
+    show without `newsletter serve`; what was stored and sent keeps BASE_URL/media (issue 10)."""
+    from newsletter.media import store_for
+
+    store = store_for(config)
+    for path in files:
+        if path.suffix == ".html":
+            relative = Path(os.path.relpath(store.folder.resolve(), path.parent.resolve())).as_posix()
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace(f"{store.base_url}/", f"{relative}/"), encoding="utf-8")
 
 
 def _next_weekday(now: datetime, weekday: int, hour: int) -> datetime:
@@ -139,6 +153,7 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
             result = render_issue(db, config, issue.id)
             out = folder / f"issue-{issue.iso_year}-W{issue.iso_week:02d}"
             report.files = write_outputs(config, result, out)
+            link_copies_locally(config, report.files)
             report.preflight = [f"{f.level}: {f.message}" for f in result.preflight if f.level != "info"]
             errors = [f for f in result.preflight if f.level == "error"]
             # the demo's sample brand may lack a postal address or CVR: a real approver fixes

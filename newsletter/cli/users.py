@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from newsletter import accounts
-from newsletter.cli.app import App, json_option, local_time, main, pass_app, print_json, print_table
+from newsletter.cli.app import (
+    App,
+    json_option,
+    lazy_module,
+    local_time,
+    main,
+    pass_app,
+    print_json,
+    print_table,
+)
+from newsletter.models import ROLES
+
+if TYPE_CHECKING:
+    from newsletter import accounts
+else:  # loaded when a command runs (issue 11: fast start-up)
+    accounts = lazy_module("newsletter.accounts")
 
 
 @main.group("users")
@@ -22,7 +38,7 @@ def _print_link(link: accounts.NewUserLink) -> None:
 @users_group.command("add")
 @click.argument("name")
 @click.argument("email")
-@click.option("--role", type=click.Choice(accounts.ROLES), default="editor", show_default=True,
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True,
               help="editor: edit drafts, curate, test-send; approver: also approve, schedule, send, "
                    "cancel; admin: also users, sources, subscribers.")
 @pass_app

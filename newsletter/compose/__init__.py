@@ -22,7 +22,7 @@ from newsletter.db.types import utcnow
 from newsletter.errors import ComposeError, ConfigError, EmptyWeek, IssueStateError
 from newsletter.models import Candidate, Issue
 
-__all__ = ["compose", "current_iso_week", "parse_iso_week", "default_texts"]
+__all__ = ["compose", "current_iso_week", "draft", "parse_iso_week", "default_texts"]
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -138,6 +138,17 @@ def compose(db: Database, config: Config, newsletter_key: str | None = None,
     return issue
 
 
+def draft(db: Database, config: Config, newsletter_key: str | None = None,
+          iso_week: str | tuple[int, int] | None = None, now: datetime | None = None) -> Issue:
+    """compose, then make the included items' pictures ours (issue 10: fetched once, resized,
+    stored; social cards drawn). The one path of the CLI's `draft`, the scheduler and the demo."""
+    from newsletter.media import prepare_issue
+
+    issue = compose(db, config, newsletter_key, iso_week, now)
+    prepare_issue(db, config, issue.id)
+    return issue
+
+
 def week_issue(db: Database, config: Config, newsletter_key: str | None = None,
                now: datetime | None = None) -> Issue:
     """This week's issue: composed (or refreshed) while it is a draft; once approved, queued
@@ -148,4 +159,4 @@ def week_issue(db: Database, config: Config, newsletter_key: str | None = None,
         existing = q.find_issue(conn, newsletter.key, year, week)
     if existing is not None and existing.status != "draft":
         return existing
-    return compose(db, config, newsletter.key, (year, week), now=now)
+    return draft(db, config, newsletter.key, (year, week), now=now)

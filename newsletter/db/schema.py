@@ -432,3 +432,44 @@ social_posts = Table(
     UniqueConstraint("issue_id", "network", "subject"),
     Index("ix_social_posts_status_planned_at", "status", "planned_at"),
 )
+
+
+# --- media (issue 10) ------------------------------------------------------------------------
+
+# One row per (source image URL, use): what became of it. status "ok" names the stored files
+# (content-addressed, under media.folder); "failed" keeps the reason shown in `issue show`.
+media_images = Table(
+    "media_images",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url_hash", String(64), nullable=False),  # sha256 of source_url: an index-sized key
+    Column("kind", String(10), nullable=False),  # "card" (item picture) or "logo"
+    Column("source_url", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # ok, failed
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("content_type", String(100)),
+    Column("original_width", Integer),
+    Column("original_height", Integer),
+    Column("name_1x", String(80)),
+    Column("width_1x", Integer),
+    Column("height_1x", Integer),
+    Column("name_2x", String(80)),
+    Column("width_2x", Integer),
+    Column("height_2x", Integer),
+    UniqueConstraint("url_hash", "kind"),
+)
+
+# The social card last drawn for an issue (item_id 0) or one of its items, and the hash of
+# what it shows, so a card is redrawn only when its title, partner, picture or brand changed.
+media_cards = Table(
+    "media_cards",
+    metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("item_id", Integer, primary_key=True, autoincrement=False),
+    Column("input_hash", String(64), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("drawn_at", UTCDateTime, nullable=False),
+)

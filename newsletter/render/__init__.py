@@ -17,6 +17,7 @@ from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as q
 from newsletter.errors import NotFound, RenderError
+from newsletter.media import MediaIndex, index_for, refresh_cards
 from newsletter.models import Issue, IssueItem, Rendered
 from newsletter.render.context import build_context
 from newsletter.render.email import render_email, render_template, render_text, render_web
@@ -37,12 +38,13 @@ class RenderResult:
 
 
 def render(config: Config, issue: Issue, placed: list[IssueItem], *,
-           check_links: bool = False) -> RenderResult:
-    """Pure rendering (no DB): what ``render_issue`` stores."""
+           check_links: bool = False, media: MediaIndex | None = None) -> RenderResult:
+    """Pure rendering (no DB): what ``render_issue`` stores. ``media`` says which pictures are
+    ours (``newsletter.media.index_for``); without it no item picture is shown (unless hot-linking)."""
     what = f"issue {issue.id} ({issue.newsletter_key} {issue.label})"
     env = environment_for(config)
     token = new_token()
-    context = build_context(config, issue, placed, token)
+    context = build_context(config, issue, placed, token, media)
     mjml_of: dict[str, str] = {}
 
     def email(ctx: dict[str, Any]) -> str:
@@ -69,6 +71,10 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
                                        f"http(s) link, so the email leaves it out: {p.title[:60]}"))
     if not context["sections"]:
         findings.insert(0, Finding("content", "error", "the issue has no included items"))
+    for p in placed:  # issue 10: a picture we could not make ours is left out, and says why
+        why = media.problem(p.item.image_url) if media and p.included and p.item.id in shown else None
+        if why:
+            findings.append(Finding("image", "warning", f"item {p.item.id}: picture left out: {why}"))
     rendered = Rendered(issue_id=issue.id, newsletter_key=issue.newsletter_key,
                         subject=context["issue"]["subject"], preheader=context["issue"]["preheader"],
                         html=html, text=text, web_html=web, placeholder_token=token)
@@ -100,7 +106,8 @@ def render_issue(db: Database, config: Config, issue_id: int, *, check_links: bo
         if issue is None:
             raise NotFound(f"issue {issue_id} does not exist (see `newsletter issues`)")
         placed = q.issue_items_full(conn, issue_id)
-    result = render(config, issue, placed, check_links=check_links)
+    refresh_cards(db, config, issue_id)  # the social cards follow the team's edits (issue 10)
+    result = render(config, issue, placed, check_links=check_links, media=index_for(db, config, issue_id))
     r = result.rendered
     with db.begin() as conn:
         q.insert_render(conn, issue_id, subject=r.subject, preheader=r.preheader, html=r.html,
@@ -120,10 +127,11 @@ def rendered_for_send(db: Database, config: Config, issue_id: int) -> Rendered:
     if issue is None:
         raise NotFound(f"issue {issue_id} does not exist")
     # An approved issue goes out as the render its approver saw (approve refuses a stale one,
-    # and any edit sends the issue back to draft); a draft is rendered anew when it changed,
-    # or when its render is from before placeholder tokens (issue 8 §1).
-    if stored is None or (issue.status == "draft" and (stored["created_at"] < issue.updated_at
-                                                       or not stored.get("placeholder_token"))):
+    # and any edit sends the issue back to draft); a draft is rendered anew when it changed.
+    # A render from before placeholder tokens is always made anew (same items, new markers):
+    # its bare placeholders would let content act as one (issue 8 §1).
+    if (stored is None or not stored.get("placeholder_token")
+            or (issue.status == "draft" and stored["created_at"] < issue.updated_at)):
         return render_issue(db, config, issue_id).rendered
     return Rendered(issue_id=issue_id, newsletter_key=issue.newsletter_key, subject=stored["subject"],
                     preheader=stored["preheader"], html=stored["html"], text=stored["text"],

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from newsletter.config import Config
+from newsletter.media import MediaIndex, card_url, empty_index
 from newsletter.models import Issue, IssueItem
 from newsletter.render.env import (
     clip,
@@ -56,19 +57,21 @@ def section_title(config: Config, key: str, language: str) -> str:
     return (section.title_en or section.title) if language == "en" else section.title
 
 
-def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[str, Any]:
+def _entry(config: Config, placed: IssueItem, link: Any, language: str, media: MediaIndex) -> dict[str, Any]:
     item = placed.item
     summary = clip(placed.summary, SUMMARY_CHARS)
     title = clip(placed.title, TITLE_CHARS) or clip(summary, 90) or \
         gettext_for(language)("Nyt fra %(partner)s", partner=partner_name(config, item.partner_key))
-    image = safe_url(item.image_url)
+    # our copy (issue 10); the partner's URL only with media.hotlink
+    picture = media.picture(safe_url(item.image_url))
     alt = clip(item.image_alt, 200)
     return {
         "id": item.id,
         "title": title,
         "summary": summary,
         "url": link(item.url),
-        "image_url": image,
+        "image_url": picture.src if picture else "",
+        "image_srcset": picture.srcset if picture else "",
         # the title follows the image: an alt that repeats it would be read twice, so the
         # image is decorative then (alt=""), as it is when the feed gave no alt at all
         "image_alt": "" if _same_words(alt, title) else alt,
@@ -114,9 +117,12 @@ def footer_parts(config: Config, newsletter_name: str, language: str, token: str
     return {"name": brand.name if show_name else "", "postal_address": postal, "reason": reason}
 
 
-def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], token: str = "") -> dict[str, Any]:
+def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], token: str = "",
+                  media: MediaIndex | None = None) -> dict[str, Any]:
     """The context of one render; ``token`` marks the per-recipient placeholders (see
-    ``placeholders.py``). Only the template's own values carry it, never content."""
+    ``placeholders.py``). Only the template's own values carry it, never content. ``media``
+    (issue 10) gives our copies of the pictures."""
+    media = media or empty_index(config)
     newsletter = config.newsletter(issue.newsletter_key)
     language = newsletter.language
     _ = gettext_for(language)
@@ -131,7 +137,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], tok
     sections: list[dict[str, Any]] = []
     order = config.sections_of(newsletter)
     for key in order:
-        entries = [_entry(config, p, link, language) for p in placed
+        entries = [_entry(config, p, link, language, media) for p in placed
                    if p.section == key and p.included]
         entries = [e for e in entries if e["url"] or e["signup_url"]]
         if not entries:
@@ -149,7 +155,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], tok
         "language": language,
         "brand": {
             "name": brand.name, "organisation": brand.organisation, "website": safe_url(brand.website),
-            "logo_url": safe_url(brand.logo_url), "logo_alt": brand.logo_alt or brand.name,
+            "logo_url": media.logo_url(safe_url(brand.logo_url)), "logo_alt": brand.logo_alt or brand.name,
             "colors": {**brand.colors.model_dump(),
                        # text on the white cards: brand colours darkened where they are too light
                        "accent_text": readable(brand.colors.accent),
@@ -165,6 +171,7 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], tok
             "id": issue.id, "year": issue.iso_year, "week": issue.iso_week, "date": issue.issue_date,
             "label": label, "subject": plain(issue.subject), "preheader": plain(issue.preheader),
             "intro": issue.intro.strip(), "campaign": tag,
+            "card_url": card_url(config, issue.id),  # the web version's og:image (issue 10)
         },
         "sections": sections,
         "item_count": sum(len(s["entries"]) for s in sections),

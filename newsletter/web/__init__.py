@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from newsletter.config import Config
 from newsletter.db import Database, open_db
 from newsletter.errors import NewsletterError
+from newsletter.media import web as media_web
 from newsletter.web import archive, public, team
 from newsletter.web.pages import Pages, request_language
 from newsletter.web.security import BodyLimit, Csrf, OriginCheck, RateLimiter, SecurityHeaders
@@ -74,6 +75,7 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
                        OriginCheck(settings.base_url)),
         *archive.routes(config, database),
         *team.routes(config, database, pages, csrf, OriginCheck(settings.base_url)),
+        *media_web.routes(config),  # /media/<name>: our copies of pictures, social cards (issue 10)
     ]
     app = Starlette(
         routes=routes,

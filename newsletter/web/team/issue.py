@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from newsletter import review
-from newsletter.compose import compose
+from newsletter.compose import draft  # compose, then the pictures (issue 10)
 from newsletter.curate import CuratedInput, add_to_issue, unfurl
 from newsletter.db import issues as iq
 from newsletter.errors import CurateError, NewsletterError, NotFound
@@ -141,7 +141,7 @@ def routes(team: Team) -> list[Route]:
 
     async def refresh(req: TeamRequest, issue_id: int) -> tuple[str, str]:
         issue, _ = await req.run(review.get, db, issue_id)
-        await req.run(compose, db, config, issue.newsletter_key, (issue.iso_year, issue.iso_week))
+        await req.run(draft, db, config, issue.newsletter_key, (issue.iso_year, issue.iso_week))
         return t(req.lang, "Kladden er opdateret med de nye historier."), ""
 
     async def curate_add(req: TeamRequest, issue_id: int) -> tuple[str, str]:

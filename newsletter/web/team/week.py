@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from newsletter.compose import compose
+from newsletter.compose import draft  # compose, then the pictures (issue 10)
 from newsletter.errors import NewsletterError
 from newsletter.overview import week_overview
 from newsletter.web.team.base import Team, TeamRequest
@@ -23,7 +23,7 @@ def routes(team: Team) -> list[Route]:
     async def make_draft(req: TeamRequest) -> Response:
         key = req.field("newsletter")
         try:
-            issue = await req.run(compose, db, config, key or None)
+            issue = await req.run(draft, db, config, key or None)
         except NewsletterError as e:
             return team.failed(req, "/team/", e)
         return team.done(req, f"/team/issues/{issue.id}", t(req.lang, "Kladden er lavet."))

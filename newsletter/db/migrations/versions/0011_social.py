@@ -2,7 +2,7 @@
 record (issue 10).
 
 Revision ID: 0011
-Revises: 0010 (written against 0006; chained after main's head at merge)
+Revises: 0010
 """
 
 import sqlalchemy as sa
