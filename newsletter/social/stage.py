@@ -8,7 +8,7 @@ made it; approval records who and when, and nothing is exported or published wit
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -57,12 +57,21 @@ def draft(db: Database, config: Config, issue_id: int, *, by: str = "social",
             raise NotFound(f"no issue {issue_id} (see `newsletter issues`)")
         placed = iq.issue_items_full(conn, issue_id)
     composed = compose_posts(config, issue, placed, now=now or utcnow())
+    drafts = [replace(d, image_url=_card(config, issue_id, d.item_id) or d.image_url) for d in composed.drafts]
     with db.begin() as conn:
-        counts = q.store_drafts(conn, issue_id, composed.drafts)
+        counts = q.store_drafts(conn, issue_id, drafts)
         iq.audit(conn, by, "social_draft", "issue", issue_id, {**counts, "shortened": list(composed.shortened)})
         posts = q.list_posts(conn, issue_id=issue_id)
     return DraftReport(issue_id, counts["added"], counts["refreshed"], counts["kept"], counts["removed"],
                        composed.shortened, composed.skipped, tuple(posts))
+
+
+def _card(config: Config, issue_id: int, item_id: int | None) -> str:
+    """The branded social card media drew for the item (or the issue), if it has drawn it;
+    render keeps the cards in step with what is approved (``media.issue_cards``)."""
+    from newsletter.media.index import card_path, card_url
+
+    return card_url(config, issue_id, item_id) if card_path(config, issue_id, item_id).exists() else ""
 
 
 def view(post: SocialPost) -> PostView:

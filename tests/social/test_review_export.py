@@ -232,3 +232,22 @@ def test_a_failed_write_marks_nothing_exported(db: Database, config: Config, iss
     assert {v.post.status for v in stage.list_posts(db, issue_id=issue_id)} == {"approved"}
     with pytest.raises(SocialError):
         export(db, "xml", tmp_path / "x.xml", "mette")
+
+
+def test_posts_carry_the_branded_card_once_media_has_drawn_it(db, config, issue_id, cli, tmp_path: Path):
+    from newsletter.media.index import card_url
+    from newsletter.media.issue_cards import ensure_cards
+
+    stage.draft(db, config, issue_id, now=NOW)
+    assert all(not v.post.image_url.startswith(config.settings.base_url) for v in stage.list_posts(db))
+    assert ensure_cards(db, config, issue_id) > 0
+    report = stage.draft(db, config, issue_id, now=NOW)
+    for post in report.posts:
+        assert post.image_url == card_url(config, issue_id, post.item_id), post.subject
+    approve_issue(db, config, issue_id)
+    for view in stage.list_posts(db, network="linkedin"):
+        stage.approve(db, view.post.id, "mette")
+    out = tmp_path / "buffer.csv"
+    assert cli("social", "export", "--format", "buffer", "--network", "linkedin", "-o", str(out)).exit_code == 0
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))[1:]
+    assert rows and all(r[1].startswith(config.settings.base_url) and r[1].endswith(".png") for r in rows)
