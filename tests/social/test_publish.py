@@ -271,3 +271,19 @@ def test_mastodons_key_is_trusted_only_within_its_hour(db, pub_config, issue_id,
     assert _status(db, first) == "unknown" and _status(db, second) == "approved"
     for publisher in publishers.values():
         publisher.close()
+
+
+def test_the_bluesky_card_is_the_posts_branded_image(db, pub_config, issue_id, servers):
+    from newsletter.media.index import card_path
+    from newsletter.media.issue_cards import ensure_cards
+
+    ensure_cards(db, pub_config, issue_id)
+    (post_id,) = _approve(db, pub_config, issue_id, network="bluesky", first_only=True)
+    assert publish_due(db, pub_config).posted == [post_id]
+    pds: FakePDS = servers["bluesky"]  # type: ignore[assignment]
+    post = stage.get(db, post_id).post
+    (link, sent), = pds.blobs.items()
+    assert sent == card_path(pub_config, issue_id, post.item_id).read_bytes()
+    record = pds.posts_to("/xrpc/com.atproto.repo.createRecord")[0].json()["record"]
+    assert record["embed"]["external"]["thumb"] == {"$type": "blob", "ref": {"$link": link},
+                                                     "mimeType": "image/png", "size": len(sent)}
