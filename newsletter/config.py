@@ -26,7 +26,7 @@ from newsletter.settings import load_settings as load_settings
 from newsletter.settings import read_dotenv as read_dotenv
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
-SourceKind = Literal["feed", "jsonfeed", "html", "sitemap"]
+SourceKind = Literal["feed", "jsonfeed", "html", "sitemap", "ical"]
 
 
 class _Model(BaseModel):
@@ -42,6 +42,12 @@ class Selectors(_Model):
     date: str | None = None
     summary: str | None = None
     image: str | None = None
+    # events (issue 12): where an item's start, end and place are; Danish date forms
+    starts: str | None = None
+    ends: str | None = None
+    place: str | None = None
+    # read each item's own page for schema.org Event JSON-LD (date, place, sign-up)
+    event_pages: bool = False
 
 
 class SourceConfig(_Model):
@@ -102,6 +108,8 @@ class NewsletterConfig(_Model):
     send_day: str = "thu 08:00"
     # compose/render (issue 3): events section, why the reader gets the email (markedsføringsloven §10), UTM source
     events_section: str = "arrangementer"
+    # events (issue 12): an event further ahead than this waits for a later issue
+    events_weeks_ahead: int = Field(default=8, ge=1, le=104)
     footer_reason: str = ""
     utm_source: str = "nyhedsbrev"
 

@@ -21,6 +21,7 @@ from newsletter.db import Database
 from newsletter.db import curated as curated_db
 from newsletter.db.types import utcnow
 from newsletter.errors import CurateError, FetchError, NotFound
+from newsletter.events import CPH, EventInfo, effective_end
 from newsletter.models import Entry
 
 
@@ -77,11 +78,20 @@ def add_curated(db: Database, config: Config, data: CuratedInput, now: datetime 
         item = clean_entry(entry, link or signup or "", now, config.collect.summary_chars)
     except Rejected as e:
         raise CurateError(f"cannot use this item: {e.reason}") from e
+    if starts is None and item.event is not None:
+        # the page's schema.org Event, cleaned (issue 12); what the team typed wins
+        starts, ends = item.event.starts_at, item.event.ends_at
+        data = replace(data, location=data.location or item.event.location)
+        signup = signup or item.event.signup_url
     section = data.section or _partner_section(config, data.partner) or config.data.default_section \
         or config.sections[0].key
+    all_day = _all_day(starts, ends, item.event)
+    if all_day and starts is not None and ends is None:
+        ends = effective_end(starts, None, all_day=True)
     fields = curated_db.CuratedFields(
         partner_key=data.partner, section=section, pinned=data.pin, created_by=data.by,
         event_starts_at=starts, event_ends_at=ends, event_location=data.location, signup_url=signup,
+        event_all_day=all_day,
     )
     with db.begin() as conn:
         existing = curated_db.find_by_canonical_url(conn, canonical_url(item.url))
@@ -162,6 +172,16 @@ def _event_times(data: CuratedInput, now: datetime) -> tuple[datetime | None, da
     if starts and ends and ends < starts:
         raise CurateError(f"the event ends ({data.ends}) before it starts ({data.starts})")
     return starts, ends
+
+
+def _all_day(starts: datetime | None, ends: datetime | None, page: EventInfo | None) -> bool:
+    """A date without a clock ("2026-12-03") is an all-day event, as in a calendar."""
+    if starts is None:
+        return False
+    if page is not None and page.starts_at == starts:
+        return page.all_day
+    local = [t.astimezone(CPH) for t in (starts, ends) if t is not None]
+    return all((t.hour, t.minute) == (0, 0) for t in local)
 
 
 def _parse_when(text: str, flag: str, now: datetime) -> datetime:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from newsletter.events import EventInfo, Occurrence
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -23,6 +25,7 @@ class Entry:
     author: str | None = None
     # sitemap entries carry only a URL and a date; collect reads the page for the rest
     needs_page: bool = False
+    event: EventInfo | None = None  # an iCalendar event, JSON-LD Event or event selectors (issue 12)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class CleanItem:
     published_at: datetime
     date_is_estimated: bool
     content_hash: str
+    event: EventInfo | None = None  # cleaned: location plain text, sign-up http(s) only
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,9 @@ class Candidate:
     event_location: str | None = None
     signup_url: str | None = None
     removed_at: datetime | None = None
+    event_all_day: bool = False
+    event_uid: str | None = None
+    event_occurrences: tuple[Occurrence, ...] = ()  # the dates of a recurring event (issue 12)
 
     @property
     def is_event(self) -> bool:

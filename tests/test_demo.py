@@ -29,6 +29,9 @@ def test_demo_runs_the_whole_path_offline(cli, tmp_path: Path):
     assert "testcenter for robotter" in text
     also = re.search(r"Også omtalt af (.+?) og (.+?)Læs mere", text)
     assert also and {also[1], also[2]} == {"Middelfart Erhvervscenter", "Business Kolding"}
+    # DIMA's calendar (issue 12): partner events with a date, a Danish time and a calendar link
+    assert re.search(r"(mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag) \d{1,2}\. \w+ · kl\. \d{1,2}\.\d\d–\d{1,2}\.\d\d · DIMA", text)
+    assert "Tilføj til kalender" in text
 
     # issue 10: the demo shows its own sample pictures, as our cropped copies, never hot-linked;
     # the preview on disk links the copies beside it, what is sent links BASE_URL/media

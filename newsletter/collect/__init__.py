@@ -232,19 +232,20 @@ class _Run:
                                      return_exceptions=True)
         result: list[Entry] = []
         for entry, page in zip(todo[:limit], pages, strict=True):
-            if isinstance(page, Entry):
-                result.append(page)
+            if isinstance(page, list):
+                result.extend(page)
             elif isinstance(page, SourceError):
                 warnings.append(f"page skipped: {page.problem}")
             else:
                 warnings.append(f"page {entry.url} skipped: {type(page).__name__}: {page}")
         return result
 
-    async def _page_entry(self, state: SourceState, entry: Entry) -> Entry:
-        from newsletter.collect.pagemeta import entry_from_page
+    async def _page_entry(self, state: SourceState, entry: Entry) -> list[Entry]:
+        from newsletter.collect.pagemeta import entries_from_page
 
         fetched = await self.fetcher.fetch(state.key, entry.url or "")
-        return await asyncio.to_thread(entry_from_page, fetched.body, fetched.headers, fetched.url, entry)
+        # a page with several schema.org events gives one entry each (issue 12)
+        return await asyncio.to_thread(entries_from_page, fetched.body, fetched.headers, fetched.url, entry)
 
     # --- in the writer thread: one transaction per source ---------------------------------
 
@@ -280,7 +281,11 @@ def parse_and_clean(kind: str, body: bytes, headers: dict[str, str], url: str,
     warnings)."""
     from newsletter.collect.kinds import get_kind
 
-    parsed = get_kind(kind).parse(body, headers, url, selectors)
+    parser = get_kind(kind)
+    if getattr(parser, "reads_at", False):  # a calendar is read over a window around the run's clock
+        parsed = parser.parse(body, headers, url, selectors, now=now)  # type: ignore[call-arg]
+    else:
+        parsed = parser.parse(body, headers, url, selectors)
     entries = list(parsed.entries[:max_items])
     warnings = list(parsed.warnings)
     if len(parsed.entries) > max_items:

@@ -26,6 +26,7 @@ import nh3
 from newsletter.collect.dates import to_utc
 from newsletter.collect.markup import images
 from newsletter.errors import NewsletterError
+from newsletter.events import LOCATION_CHARS, EventInfo, Occurrence, effective_end
 from newsletter.models import CleanItem, Entry
 
 TITLE_CHARS = 300
@@ -100,9 +101,13 @@ def clean_entry(entry: Entry, base_url: str, now: datetime, summary_chars: int =
     if not title:
         raise Rejected(f"{url}: the entry has neither a title nor a summary")
     canonical = canonical_url(url)
+    if entry.event is not None and "#event-" in url:
+        # several events on one page without pages of their own: one item each (issue 12)
+        canonical += "#" + url.split("#", 1)[1]
     image_url, image_alt = lead_image(entry, base_url)
     published, estimated = clean_published(entry.published, now)
     guid = _plain_line(entry.guid or "", 1000) or canonical
+    event = clean_event(entry.event, base_url) if entry.event is not None else None
     return CleanItem(
         guid=guid,
         url=strip_tracking(url),
@@ -115,7 +120,30 @@ def clean_entry(entry: Entry, base_url: str, now: datetime, summary_chars: int =
         author=_plain_line(entry.author or "", AUTHOR_CHARS) or None,
         published_at=published,
         date_is_estimated=estimated,
-        content_hash=content_hash(title, summary_text),
+        # two dates of one text (a monthly breakfast meeting) are two events, not duplicates
+        content_hash=content_hash(title, summary_text + (f"\n{event.starts_at.isoformat()}" if event else "")),
+        event=event,
+    )
+
+
+def clean_event(event: EventInfo, base_url: str) -> EventInfo:
+    """Event facts safe to store (issue 12): aware UTC times, a plain-text place, an http(s)
+    sign-up link, an end that is not before the start."""
+    starts = to_utc(event.starts_at)
+    ends = to_utc(event.ends_at) if event.ends_at is not None else None
+    if ends is not None and ends < starts:
+        ends = None
+    if ends is None and event.all_day:
+        ends = effective_end(starts, None, all_day=True)
+    occurrences = tuple(Occurrence(to_utc(o.starts_at), to_utc(o.ends_at) if o.ends_at else None)
+                        for o in event.occurrences)
+    return EventInfo(
+        starts_at=starts, ends_at=ends, all_day=event.all_day,
+        location=_plain_line(_SURROGATE.sub("\ufffd", event.location or ""), LOCATION_CHARS) or None,
+        signup_url=safe_http_url(event.signup_url, base_url) if event.signup_url else None,
+        uid=_plain_line(_SURROGATE.sub("\ufffd", event.uid or ""), 500) or None,
+        occurrences=occurrences if len(occurrences) > 1 else (),
+        cancelled=event.cancelled,
     )
 
 

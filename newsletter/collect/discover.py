@@ -19,6 +19,7 @@ FEED_TYPES: dict[str, str] = {
     "text/xml": "feed",
     "application/feed+json": "jsonfeed",
     "application/json": "jsonfeed",
+    "text/calendar": "ical",  # a site's event calendar (issue 12)
 }
 
 # tried in this order; WordPress's /feed/ first because most Danish business-office sites run it
@@ -107,4 +108,6 @@ def kind_for_document(body: bytes) -> str | None:
         return "sitemap"
     if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
         return "feed"
+    if head.startswith(b"begin:vcalendar"):
+        return "ical"
     return None

@@ -1,7 +1,9 @@
 """What a web page says about itself: OpenGraph, Twitter card, <title>, meta description,
-<link rel=canonical>, article:published_time and JSON-LD (News)Article.
+<link rel=canonical>, article:published_time, JSON-LD (News)Article and schema.org ``Event``
+(issue 12: start, end, place, sign-up link; one item per event when a page lists several).
 
-Used for pages a sitemap only names, and for hand-curated items ("paste a URL").
+Used for pages a sitemap only names, html sources' item pages (``selectors.event_pages``),
+and hand-curated items ("paste a URL").
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import html
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import lxml.html
 
 from newsletter.collect.dates import parse_date
 from newsletter.collect.markup import document_base, is_http_url, parse_html, resolve
+from newsletter.events import EventInfo
 from newsletter.models import Entry
 
 ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenewsarticle", "pressrelease",
@@ -33,6 +36,18 @@ class PageMeta:
     published: datetime | None = None
     site_name: str | None = None
     language: str | None = None
+    events: tuple[PageEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageEvent:
+    """One schema.org Event of a page (times aware; not yet cleaned)."""
+
+    info: EventInfo
+    name: str | None = None
+    description: str | None = None
+    url: str | None = None
+    image_url: str | None = None
 
 
 def read_page_meta(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> PageMeta:
@@ -69,36 +84,73 @@ def read_page_meta(body: bytes, url: str, headers: Mapping[str, str] | None = No
         published=parse_date(published_text),
         site_name=first("og:site_name", "application-name") or _ld_publisher(article),
         language=_language(root, first("og:locale")),
+        events=tuple(_json_ld_events(root, base)),
     )
 
 
+def _paragraph(text: str | None) -> str | None:
+    return f"<p>{html.escape(text, quote=False)}</p>" if text else None
+
+
 def entry_from_meta(meta: PageMeta, url: str) -> Entry:
+    """The page as one item; when the page describes an event, the (first) event's facts."""
     link = meta.canonical_url or url
+    event = meta.events[0].info if meta.events else None
     return Entry(
         guid=link,
         url=link,
         title=meta.title,
-        summary_html=f"<p>{html.escape(meta.description, quote=False)}</p>" if meta.description else None,
+        summary_html=_paragraph(meta.description),
         image_url=meta.image_url,
         image_alt=meta.image_alt,
         published=meta.published,
+        event=event,
     )
+
+
+def entries_from_meta(meta: PageMeta, url: str) -> list[Entry]:
+    """One item per event when a page lists several (a partner's calendar page), else one."""
+    if len(meta.events) < 2:
+        return [entry_from_meta(meta, url)]
+    page = meta.canonical_url or url
+    found = []
+    for n, event in enumerate(meta.events):
+        # an event without a page of its own keeps the listing page, told apart by a fragment
+        link = event.url if event.url and event.url.split("#")[0] != page else \
+            f"{page}#event-{n + 1}-{event.info.starts_at:%Y%m%d}"
+        found.append(Entry(guid=link, url=link, title=event.name or meta.title,
+                           summary_html=_paragraph(event.description),
+                           image_url=event.image_url or meta.image_url,
+                           image_alt=None if event.image_url else meta.image_alt,
+                           published=meta.published, event=event.info))
+    return found
 
 
 def entry_from_page(body: bytes, headers: Mapping[str, str], url: str, entry: Entry | None = None) -> Entry:
     """A sitemap entry completed from its page: the page's metadata first, the sitemap's
     title, date and image where the page has none."""
-    found = entry_from_meta(read_page_meta(body, url, headers), url)
+    return entries_from_page(body, headers, url, entry)[0]
+
+
+def entries_from_page(body: bytes, headers: Mapping[str, str], url: str,
+                      entry: Entry | None = None) -> list[Entry]:
+    """Like ``entry_from_page``; a page with several events gives one entry per event."""
+    found = entries_from_meta(read_page_meta(body, url, headers), url)
     if entry is None:
         return found
-    return replace(
-        found,
-        title=found.title or entry.title,
-        published=found.published or entry.published,
-        image_url=found.image_url or entry.image_url,
-        image_alt=found.image_alt if found.image_url else entry.image_alt,
+    if len(found) > 1:
+        return found
+    one = found[0]
+    return [replace(
+        one,
+        title=one.title or entry.title,
+        published=one.published or entry.published,
+        image_url=one.image_url or entry.image_url,
+        image_alt=one.image_alt if one.image_url else entry.image_alt,
+        # an html source's own start/end/place selectors stand when the page has no Event
+        event=one.event or entry.event,
         needs_page=False,
-    )
+    )]
 
 
 # --- readers ---------------------------------------------------------------------------------
@@ -149,19 +201,114 @@ def _language(root: lxml.html.HtmlElement, locale: str | None) -> str | None:
     return raw.replace("_", "-").split("-")[0].strip().lower() or None
 
 
-def _json_ld_article(root: lxml.html.HtmlElement) -> dict[str, Any] | None:
+def _ld_blocks(root: lxml.html.HtmlElement) -> Iterator[Any]:
+    """Every JSON-LD block that parses; invalid JSON is skipped (pages get it wrong often)."""
     for script in root.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         try:
-            data = json.loads(script.text or "")
+            # strict=False: raw line breaks inside strings are common in CMS output
+            yield json.loads(script.text or "", strict=False)
         except (ValueError, RecursionError):
             continue
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    types = node.get("@type")
+    return {t.lower() for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
+
+
+def _json_ld_article(root: lxml.html.HtmlElement) -> dict[str, Any] | None:
+    for data in _ld_blocks(root):
         for node in _ld_nodes(data):
-            types = node.get("@type")
-            names = {t.lower() for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
-            if names & (ARTICLE_TYPES - {"webpage"}):
+            if _types(node) & (ARTICLE_TYPES - {"webpage"}):
                 return node
+    return None
+
+
+# --- schema.org Event (issue 12) ---------------------------------------------------------------
+
+MAX_PAGE_EVENTS = 50
+
+
+def _is_event(node: dict[str, Any]) -> bool:
+    # Event and its subtypes (BusinessEvent, EducationEvent, ExhibitionEvent, ...)
+    return any(t == "event" or t.endswith("event") for t in _types(node))
+
+
+def _json_ld_events(root: lxml.html.HtmlElement, base: str) -> list[PageEvent]:
+    found: list[PageEvent] = []
+    seen: set[tuple[str, str]] = set()
+    for data in _ld_blocks(root):
+        for node in _ld_nodes(data):
+            if not _is_event(node):
+                continue
+            event = _ld_event(node, base)
+            if event is None:
+                continue
+            key = (event.name or "", event.info.starts_at.isoformat())
+            if key not in seen:
+                seen.add(key)
+                found.append(event)
+            if len(found) >= MAX_PAGE_EVENTS:
+                return found
+    return found
+
+
+def _ld_event(node: dict[str, Any], base: str) -> PageEvent | None:
+    start_text = _ld_text(node, "startDate")
+    starts = parse_date(start_text)
+    if starts is None or start_text is None:
+        return None
+    status = str(node.get("eventStatus") or "").lower()
+    if status.endswith("eventcancelled") or status.endswith("eventpostponed"):
+        return None
+    end_text = _ld_text(node, "endDate")
+    ends = parse_date(end_text)
+    all_day = len(start_text.strip()) <= 10  # "2026-12-03": a date without a time
+    if all_day and ends is not None and end_text and len(end_text.strip()) <= 10:
+        ends = ends + timedelta(days=1)  # schema.org's endDate is the last day; ours is exclusive
+    url = resolve(base, _ld_text(node, "url"))
+    image = resolve(base, _ld_image(node))
+    info = EventInfo(starts_at=starts, ends_at=ends, all_day=all_day, location=_ld_place(node),
+                     signup_url=_ld_offer_url(node, base), uid=None)
+    return PageEvent(info=info, name=_ld_text(node, "name"), description=_ld_text(node, "description"),
+                     url=url if is_http_url(url) else None,
+                     image_url=image if is_http_url(image) else None)
+
+
+def _ld_place(node: dict[str, Any]) -> str | None:
+    location = node.get("location")
+    if isinstance(location, list):
+        location = location[0] if location else None
+    if isinstance(location, str):
+        return " ".join(location.split()) or None
+    if not isinstance(location, dict):
+        return None
+    if "virtuallocation" in _types(location):
+        return "Online"
+    parts = [_ld_text(location, "name")]
+    address = location.get("address")
+    if isinstance(address, str):
+        parts.append(" ".join(address.split()))
+    elif isinstance(address, dict):
+        street = _ld_text(address, "streetAddress")
+        town = " ".join(p for p in (_ld_text(address, "postalCode"), _ld_text(address, "addressLocality")) if p)
+        parts += [street, town or None]
+    kept: list[str] = []
+    for part in parts:
+        if part and part not in kept:
+            kept.append(part)
+    return ", ".join(kept) or None
+
+
+def _ld_offer_url(node: dict[str, Any], base: str) -> str | None:
+    offers = node.get("offers")
+    for offer in offers if isinstance(offers, list) else [offers]:
+        if isinstance(offer, dict):
+            url = resolve(base, _ld_text(offer, "url"))
+            if is_http_url(url):
+                return url
     return None
 
 

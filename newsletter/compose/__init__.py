@@ -14,13 +14,20 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from newsletter.compose.cluster import cluster
 from newsletter.compose.rank import Limits, rank
-from newsletter.compose.select import parse_iso_week, select, window_start
+from newsletter.compose.select import (
+    ENDED_BEFORE_SEND,
+    ended_before_send,
+    parse_iso_week,
+    select,
+    window_start,
+)
 from newsletter.config import Config, NewsletterConfig
 from newsletter.db import Database
 from newsletter.db import issues as q
 from newsletter.db.types import utcnow
 from newsletter.errors import ComposeError, ConfigError, EmptyWeek, IssueStateError
-from newsletter.models import Candidate, Issue
+from newsletter.events import send_moment
+from newsletter.models import Candidate, Issue, Placement
 
 __all__ = ["compose", "current_iso_week", "draft", "parse_iso_week", "default_texts"]
 
@@ -89,6 +96,14 @@ def _apply_empty_week(candidates: list[Candidate], newsletter: NewsletterConfig,
                     f"(empty_week: skip). Run collect first{alternative}.")
 
 
+def ended_placements(stored: list[Candidate], newsletter: NewsletterConfig, *, now: datetime,
+                     send_at: datetime, used: set[int]) -> list[Placement]:
+    """Events over before the send time, kept in the draft as left out with the reason."""
+    return [Placement(item.id, newsletter.events_section, 1000 + n, included=False,
+                      reason=ENDED_BEFORE_SEND)
+            for n, item in enumerate(ended_before_send(stored, now=now, send_at=send_at, used=used))]
+
+
 def compose(db: Database, config: Config, newsletter_key: str | None = None,
             iso_week: str | tuple[int, int] | None = None, now: datetime | None = None) -> Issue:
     """Create the draft issue for the week, or refresh it while it is still a draft."""
@@ -112,12 +127,14 @@ def compose(db: Database, config: Config, newsletter_key: str | None = None,
                 f"only a draft is refreshed.{hint}")
         since = window_start(now, q.last_sent_at(conn, newsletter.key), newsletter.window_days)
         used = q.used_item_ids(conn, newsletter.key, except_issue=existing.id if existing else None)
-        candidates = select(q.candidate_items(conn, since - timedelta(seconds=1), now),
-                            since=since, now=now, used=used)
+        when = issue_date(newsletter, year, week)
+        send_at = send_moment(when, newsletter.send_day)  # events are judged then (issue 8)
+        stored = q.candidate_items(conn, since - timedelta(seconds=1), now)
+        candidates = select(stored, since=since, now=now, used=used, send_at=send_at,
+                            ahead=timedelta(weeks=newsletter.events_weeks_ahead))
         candidates = _apply_empty_week(candidates, newsletter, since)
         placements = rank(cluster(candidates), limits_for(config, newsletter))
-
-        when = issue_date(newsletter, year, week)
+        placements += ended_placements(stored, newsletter, now=now, send_at=send_at, used=used)
         if existing is None:
             subject, preheader, intro = default_texts(config, newsletter, year, week, when)
             issue_id = q.insert_issue(conn, newsletter_key=newsletter.key, iso_year=year,

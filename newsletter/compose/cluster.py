@@ -13,12 +13,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from newsletter.events import CPH
 from newsletter.models import Candidate
 
 TEXT_CONTAINMENT = 0.5  # share of the shorter text's 3-grams found in the other
 TITLE_JACCARD = 0.75
 TITLE_TEXT_SUPPORT = 0.2  # a near-identical title also needs some shared text, unless a text is empty
 MIN_SHINGLES = 6  # shorter texts carry too little evidence on their own
+EVENT_TITLE_JACCARD = 0.5  # events on the same day and time need only a similar name
 
 # Words that say nothing about which story it is.
 _STOPWORD_TEXT = (
@@ -85,6 +87,13 @@ def _same(a: Candidate, b: Candidate, fa: _Features, fb: _Features) -> bool:
         return True
     if a.is_event != b.is_event:
         return False
+    if a.is_event and b.is_event:
+        # two dates of one text (a monthly meeting) are two events; one date and a similar
+        # name from two partners' calendars is one event (issue 12)
+        if not _same_start(a, b):
+            return False
+        if _jaccard(fa.title, fb.title) >= EVENT_TITLE_JACCARD:
+            return True
     text = _containment(fa.text, fb.text)
     if text >= TEXT_CONTAINMENT:
         return True
@@ -92,6 +101,18 @@ def _same(a: Candidate, b: Candidate, fa: _Features, fb: _Features) -> bool:
         no_text = len(fa.text) < MIN_SHINGLES or len(fb.text) < MIN_SHINGLES
         return no_text or text >= TITLE_TEXT_SUPPORT
     return False
+
+
+def _same_start(a: Candidate, b: Candidate) -> bool:
+    if a.event_starts_at is None or b.event_starts_at is None:
+        return False
+    start_a, start_b = a.event_starts_at.astimezone(CPH), b.event_starts_at.astimezone(CPH)
+    if start_a.date() != start_b.date():
+        return False
+    # a date without a time (all-day, or midnight) matches any time that day
+    timed = all((s.hour, s.minute) != (0, 0) and not c.event_all_day
+                for s, c in ((start_a, a), (start_b, b)))
+    return not timed or (start_a.hour, start_a.minute) == (start_b.hour, start_b.minute)
 
 
 def lead_order(item: Candidate) -> tuple[int, int, float, int]:

@@ -22,6 +22,7 @@ class CuratedFields:
     event_ends_at: datetime | None
     event_location: str | None
     signup_url: str | None
+    event_all_day: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def _values(fields: CuratedFields) -> dict[str, object]:
         "event_ends_at": fields.event_ends_at,
         "event_location": fields.event_location,
         "signup_url": fields.signup_url,
+        "event_all_day": fields.event_all_day,
         "removed_at": None,
     }
 

@@ -25,7 +25,7 @@ _CANDIDATE_COLUMNS = (
     items.c.canonical_url, items.c.title, items.c.summary_text, items.c.published_at,
     items.c.first_seen_at, items.c.image_url, items.c.image_alt, items.c.pinned,
     items.c.event_starts_at, items.c.event_ends_at, items.c.event_location, items.c.signup_url,
-    items.c.removed_at,
+    items.c.removed_at, items.c.event_all_day, items.c.event_uid, items.c.event_occurrences,
 )
 
 
@@ -39,7 +39,8 @@ def candidate_items(conn: Connection, since: datetime, now: datetime) -> list[Ca
     query = select(*_CANDIDATE_COLUMNS).where(
         items.c.removed_at.is_(None),
         or_(items.c.first_seen_at >= since,
-            func.coalesce(items.c.event_ends_at, items.c.event_starts_at) >= now),
+            func.coalesce(items.c.event_ends_at, items.c.event_starts_at) >= now,
+            items.c.event_occurrences.is_not(None)),
     ).order_by(items.c.id)
     return [_candidate(row) for row in conn.execute(query)]
 

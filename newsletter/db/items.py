@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, insert, select
+from sqlalchemy import ColumnElement, Connection, insert, select, update
 
 from newsletter.db.schema import items
 from newsletter.models import CleanItem, SourceState
@@ -56,6 +57,8 @@ def insert_items(conn: Connection, source: SourceState, batch: Sequence[CleanIte
 
     An item without a date of its own is dated when we first saw it.
     """
+    refresh_events(conn, source.id, batch, now)
+    batch = [item for item in batch if item.event is None or not item.event.cancelled]
     fresh = new_items(conn, source.id, batch)
     if not fresh:
         return 0
@@ -80,7 +83,52 @@ def insert_items(conn: Connection, source: SourceState, batch: Sequence[CleanIte
             "date_is_estimated": item.date_is_estimated,
             "content_hash": item.content_hash,
             "pinned": False,
+            **event_values(item),
         }
         for item in fresh
     ])
     return len(fresh)
+
+
+def event_values(item: CleanItem) -> dict[str, Any]:
+    """The event columns of an item (issue 12); all empty for a news item."""
+    event = item.event
+    return {
+        "event_starts_at": event.starts_at if event else None,
+        "event_ends_at": event.ends_at if event else None,
+        "event_location": event.location if event else None,
+        "signup_url": event.signup_url if event else None,
+        "event_all_day": event.all_day if event else False,
+        "event_uid": event.uid if event else None,
+        "event_occurrences": event.occurrences if event else None,
+    }
+
+
+def refresh_events(conn: Connection, source_id: int, batch: Sequence[CleanItem], now: datetime) -> int:
+    """A calendar moves its events and its recurring dates move forward with the window: the
+    stored event of the same (source, guid) takes the feed's current dates and place, and one
+    the calendar now calls cancelled is removed (never shown again)."""
+    events = {item.guid: item for item in batch if item.event is not None}
+    if not events:
+        return 0
+    query = select(items.c.id, items.c.guid, items.c.event_starts_at, items.c.event_ends_at,
+                   items.c.event_location, items.c.event_occurrences).where(
+        items.c.source_id == source_id, items.c.guid.in_(list(events)[:_CHUNK]),
+        items.c.origin == "feed")
+    changed = 0
+    for row in conn.execute(query).all():
+        event = events[row.guid].event
+        if event is not None and event.cancelled:
+            conn.execute(update(items).where(items.c.id == row.id, items.c.removed_at.is_(None))
+                         .values(removed_at=now))
+            changed += 1
+            continue
+        values = event_values(events[row.guid])
+        values.pop("signup_url")
+        current = (row.event_starts_at, row.event_ends_at, row.event_location, row.event_occurrences)
+        wanted = (values["event_starts_at"], values["event_ends_at"], values["event_location"],
+                  tuple(values["event_occurrences"] or ()))
+        if current != wanted:
+            conn.execute(update(items).where(items.c.id == row.id).values(**values))
+            changed += 1
+    return changed

@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from newsletter.db.types import UTCDateTime
+from newsletter.db.types import Occurrences, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -94,10 +94,16 @@ items = Table(
     Column("signup_url", Text),
     Column("created_by", String(200)),
     Column("removed_at", UTCDateTime),
+    # events from any source (issue 12, migration 0013): all-day, the calendar's UID, and the
+    # dates of a recurring event inside the collect window
+    Column("event_all_day", Boolean, nullable=False, default=False),
+    Column("event_uid", Text),
+    Column("event_occurrences", Occurrences),
     UniqueConstraint("source_id", "guid"),
     Index("ix_items_canonical_url", "canonical_url"),
     Index("ix_items_content_hash", "content_hash"),
     Index("ix_items_first_seen_at", "first_seen_at"),
+    Index("ix_items_event_starts_at", "event_starts_at"),
 )
 
 fetch_log = Table(

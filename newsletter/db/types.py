@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, DateTime
+from sqlalchemy import JSON, CursorResult, DateTime
 from sqlalchemy.types import TypeDecorator
 
 
@@ -42,3 +42,25 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None:
         raise ValueError("the statement inserted no row with a primary key")
     return int(key[0])
+
+
+class Occurrences(TypeDecorator[tuple[Any, ...]]):
+    """The dates of a recurring event (issue 12): a JSON list of [start, end] ISO strings in UTC,
+    read back as a tuple of ``newsletter.events.Occurrence``."""
+
+    impl = JSON(none_as_null=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> list[list[str | None]] | None:
+        if not value:
+            return None
+        return [[o.starts_at.astimezone(UTC).isoformat(),
+                 o.ends_at.astimezone(UTC).isoformat() if o.ends_at else None] for o in value]
+
+    def process_result_value(self, value: Any, dialect: Any) -> tuple[Any, ...]:
+        from newsletter.events import Occurrence
+
+        if not value:
+            return ()
+        return tuple(Occurrence(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None)
+                     for start, end in value)

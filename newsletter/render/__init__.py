@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsletter import events
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as q
@@ -65,16 +66,19 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     findings += base_url.check(config)
     shown = {e["id"] for s in context["sections"] for e in s["entries"]}
     sections = config.sections_of(config.newsletter(issue.newsletter_key))
+    send_at = events.send_moment(issue.issue_date, config.newsletter(issue.newsletter_key).send_day)
     for p in placed:
         if p.included and p.item.id not in shown and p.section in sections:
-            findings.insert(0, Finding("content", "warning", f"item {p.item.id} is included but has no "
-                                       f"http(s) link, so the email leaves it out: {p.title[:60]}"))
+            why = ("is an event that is over by the planned send time" if p.item.is_event
+                   and events.candidate_occurrence(p.item, send_at) is None else "has no http(s) link")
+            findings.insert(0, Finding("content", "warning", f"item {p.item.id} is included but {why}, "
+                                       f"so the email leaves it out: {p.title[:60]}"))
     if not context["sections"]:
         findings.insert(0, Finding("content", "error", "the issue has no included items"))
     for p in placed:  # issue 10: a picture we could not make ours is left out, and says why
-        why = media.problem(p.item.image_url) if media and p.included and p.item.id in shown else None
-        if why:
-            findings.append(Finding("image", "warning", f"item {p.item.id}: picture left out: {why}"))
+        problem = media.problem(p.item.image_url) if media and p.included and p.item.id in shown else None
+        if problem:
+            findings.append(Finding("image", "warning", f"item {p.item.id}: picture left out: {problem}"))
     rendered = Rendered(issue_id=issue.id, newsletter_key=issue.newsletter_key,
                         subject=context["issue"]["subject"], preheader=context["issue"]["preheader"],
                         html=html, text=text, web_html=web, placeholder_token=token)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from newsletter import events
 from newsletter.config import Config
 from newsletter.media import MediaIndex, card_url, empty_index
 from newsletter.models import Issue, IssueItem
@@ -87,6 +89,32 @@ def _entry(config: Config, placed: IssueItem, link: Any, language: str, media: M
     }
 
 
+def _event_entry(config: Config, entry: dict[str, Any], placed: IssueItem, language: str,
+                 send_at: datetime) -> dict[str, Any] | None:
+    """An event card's facts at the issue's send time (issue 12): the next date of a recurring
+    event, "kl. 9.00–16.00", and the add-to-calendar links; None when it is over by then."""
+    item = placed.item
+    event = events.event_of(item, send_at, events.host_of(config.settings.base_url),
+                            title=entry["title"], description=entry["summary"])
+    if event is None:
+        return None
+    days = events.last_day(event) != event.starts_at.astimezone(events.CPH).date()
+    own_page = entry["url"] and "#event-" not in item.url
+    entry.update(
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        time=time_hm(event.starts_at, language) if not event.all_day else "",
+        end_time=time_hm(event.ends_at, language) if not event.all_day else "",
+        time_range=events.time_range(event, language),
+        last_day=events.last_day(event) if days else None,
+        signup_url=entry["signup_url"] or (entry["url"] if own_page else ""),
+        ics_url=config.settings.base_url + events.ics_path(config.settings.secret_key, item.id),
+        google_url=events.google_calendar_url(event),
+        outlook_url=events.outlook_calendar_url(event),
+    )
+    return entry
+
+
 def _same_words(a: str, b: str) -> bool:
     """Equal apart from case, punctuation and spacing (or ``a`` empty)."""
     def words(text: str) -> list[str]:
@@ -136,9 +164,17 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], tok
 
     sections: list[dict[str, Any]] = []
     order = config.sections_of(newsletter)
+    send_at = events.send_moment(issue.issue_date, newsletter.send_day)
     for key in order:
-        entries = [_entry(config, p, link, language, media) for p in placed
-                   if p.section == key and p.included]
+        entries = []
+        for p in placed:
+            if p.section != key or not p.included:
+                continue
+            entry: dict[str, Any] | None = _entry(config, p, link, language, media)
+            if entry is not None and p.item.is_event:  # an event over by the send time is never shown
+                entry = _event_entry(config, entry, p, language, send_at)
+            if entry is not None:
+                entries.append(entry)
         entries = [e for e in entries if e["url"] or e["signup_url"]]
         if not entries:
             continue

@@ -2,6 +2,7 @@
 
     public.py   subscribers: subscribe, confirm, preferences, one-click unsubscribe
     archive.py  the archive of sent issues at /arkiv/ (the emails' "Se webversionen" link)
+    events.py   upcoming events at /arrangementer, their .ics files and feed (issue 12)
     team/       the team's workspace at /team/ (issue 9): one module per area
 
 ``create_app(config)`` builds it; tests run it in-process or under uvicorn.
@@ -25,7 +26,7 @@ from newsletter.config import Config
 from newsletter.db import Database, open_db
 from newsletter.errors import NewsletterError
 from newsletter.media import web as media_web
-from newsletter.web import archive, public, team
+from newsletter.web import archive, events, public, team
 from newsletter.web.pages import Pages, request_language
 from newsletter.web.security import BodyLimit, Csrf, OriginCheck, RateLimiter, SecurityHeaders
 
@@ -76,6 +77,7 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
         *archive.routes(config, database),
         *team.routes(config, database, pages, csrf, OriginCheck(settings.base_url)),
         *media_web.routes(config),  # /media/<name>: our copies of pictures, social cards (issue 10)
+        *events.routes(config, database, pages),  # /arrangementer, .ics (issue 12)
     ]
     app = Starlette(
         routes=routes,

@@ -44,6 +44,9 @@ def load_case(name: str) -> tuple[dict[str, Any], bytes, dict[str, str]]:
 def entry_json(entry: Entry) -> dict[str, Any]:
     data = asdict(entry)
     data["published"] = entry.published.isoformat() if isinstance(entry.published, datetime) else None
+    event = data.pop("event")
+    if event is not None:  # events (issue 12): times as ISO strings; news entries stay as they were
+        data["event"] = json.loads(json.dumps(event, default=lambda v: v.isoformat()))
     return data
 
 

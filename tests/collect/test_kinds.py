@@ -39,7 +39,7 @@ def test_case_matches_expected(name: str):
 
 
 def test_every_config_kind_is_registered():
-    assert known_kinds() == ["feed", "html", "jsonfeed", "sitemap"]
+    assert known_kinds() == ["feed", "html", "ical", "jsonfeed", "sitemap"]
     for name in known_kinds():
         assert get_kind(name).name == name
 

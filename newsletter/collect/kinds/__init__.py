@@ -34,6 +34,7 @@ _BUILTIN: dict[str, str] = {
     "jsonfeed": "newsletter.collect.kinds.jsonfeed:JsonFeedKind",
     "html": "newsletter.collect.kinds.html:HtmlKind",
     "sitemap": "newsletter.collect.kinds.sitemap:SitemapKind",
+    "ical": "newsletter.collect.kinds.ical:IcalKind",
 }
 _loaded: dict[str, Kind] = {}
 

@@ -3,13 +3,18 @@
 ``selectors.item`` finds one element per news item on the page; ``title``, ``link``, ``date``,
 ``summary`` and ``image`` are looked up inside each item. Dates are read in the Danish forms
 of ``newsletter.collect.dates``.
+
+Events (issue 12): ``starts``, ``ends`` and ``place`` make an item an event ("3. december
+2026 kl. 9.00-16.00" gives both times; an end that is only a time takes the start's day).
+``event_pages: true`` reads each item's page for schema.org Event JSON-LD instead.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import lxml.html
 from cssselect import SelectorError
@@ -18,6 +23,7 @@ from newsletter.collect.dates import parse_date
 from newsletter.collect.markup import document_base, parse_html, resolve, text_of
 from newsletter.config import Selectors
 from newsletter.errors import ParseError
+from newsletter.events import CPH, EventInfo
 from newsletter.models import Entry, Parsed
 
 Element = lxml.html.HtmlElement
@@ -99,7 +105,40 @@ def _entry(item: Element, selectors: Selectors, base: str, url: str, now: dateti
         image_url=image_url,
         image_alt=image_alt,
         published=_date(_first(item, selectors.date, "date", url), now),
+        event=_event(item, selectors, url, now),
+        needs_page=selectors.event_pages and bool(link),
     )
+
+
+# "kl. 9.00-16.00", "09:00 – 16:00": the second clock is the end
+_CLOCK_RANGE = re.compile(r"(?<!\d)([01]?\d|2[0-3])[.:]([0-5]\d)\s*(?:-|–|—|til)\s*([01]?\d|2[0-3])[.:]([0-5]\d)(?!\d)")
+_CLOCK_ONLY = re.compile(r"^\s*(?:kl\.?\s*)?([01]?\d|2[0-3])[.:]([0-5]\d)\s*$", re.IGNORECASE)
+
+
+def _event(item: Element, selectors: Selectors, url: str, now: datetime) -> EventInfo | None:
+    starts_el = _first(item, selectors.starts, "starts", url)
+    starts = _date(starts_el, now)
+    if starts is None:
+        return None
+    start_text = text_of(starts_el)
+    ends_el = _first(item, selectors.ends, "ends", url)
+    ends = None
+    if ends_el is not None:
+        only = _CLOCK_ONLY.match(text_of(ends_el))
+        ends = _at(starts, int(only.group(1)), int(only.group(2))) if only else _date(ends_el, now)
+    if ends is None:
+        span = _CLOCK_RANGE.search(start_text)
+        if span:
+            ends = _at(starts, int(span.group(3)), int(span.group(4)))
+    local = starts.astimezone(CPH)
+    has_clock = (local.hour, local.minute) != (0, 0) or bool(re.search(r"\d[.:]\d\d", start_text))
+    place_el = _first(item, selectors.place, "place", url)
+    return EventInfo(starts_at=starts, ends_at=ends if ends and ends >= starts else None,
+                     all_day=not has_clock, location=text_of(place_el) or None)
+
+
+def _at(day: datetime, hour: int, minute: int) -> datetime:
+    return datetime.combine(day.astimezone(CPH).date(), time(hour, minute), CPH)
 
 
 def _link(item: Element, link_el: Element | None, title_el: Element | None, base: str) -> str | None:
