@@ -102,6 +102,8 @@ def test_edit_shows_the_count_and_refuses_a_post_that_is_too_long(cli, db, confi
     result = cli("social", "edit", str(post["id"]), "--text", "Ugens nyhedsbrev 📬 https://example.dk/uge-48")
     assert result.exit_code == 0, result.output
     assert "43/280" in result.output  # 17 + 2 for the emoji + 1 + 23 for the link
+    result = cli("social", "edit", str(post["id"]), "--text", "-", input="Første linje\n\nAnden linje om æbler\n")
+    assert result.exit_code == 0 and "Første linje\n\nAnden linje om æbler" in result.output
 
 
 def test_approval_records_who_and_when_and_an_edit_takes_it_back(cli, db, config, issue_id):
