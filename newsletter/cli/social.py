@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,7 +159,7 @@ def social_edit(app: App, post_id: int, text: str | None, at: str | None, by: st
         raise SocialError("give --text or --at")
     item = stage.get(app.db, post_id)
     if text == "-":
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
     if text is not None:
         item = stage.edit(app.db, post_id, text, by)
     if at is not None:
