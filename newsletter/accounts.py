@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from newsletter.config import Config, TeamConfig
 from newsletter.db import Database
 from newsletter.db import users as q
+from newsletter.db.issues import audit
 from newsletter.db.types import utcnow
 from newsletter.errors import AccountError, NotAllowed, NotFound
 from newsletter.models import ROLES, User
@@ -116,7 +117,7 @@ def _link(config: Config, token: str) -> str:
 
 
 def add_user(db: Database, config: Config, name: str, email: str, role: str,
-             now: datetime | None = None) -> NewUserLink:
+             now: datetime | None = None, by: str = "cli") -> NewUserLink:
     """Create a user without a password and return the one-time link to set it."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
@@ -130,6 +131,7 @@ def add_user(db: Database, config: Config, name: str, email: str, role: str,
                 raise AccountError(f"a user named {name} or with the address {email} exists; see `newsletter users list`")
             user_id = q.insert_user(conn, name, email, role, _digest(token), expires, now)
             user = q.get_user(conn, user_id)
+            audit(conn, by, "user-add", "user", user_id, {"name": name, "role": role})
     except IntegrityError as e:  # two adds at once
         raise AccountError(f"a user named {name} or with the address {email} exists") from e
     assert user is not None
@@ -149,17 +151,19 @@ def find(db: Database, name_or_email: str) -> User:
     return user
 
 
-def set_disabled(db: Database, name_or_email: str, disabled: bool = True) -> User:
+def set_disabled(db: Database, name_or_email: str, disabled: bool = True, by: str = "cli") -> User:
     """Disable (or enable again) a user; a disabled user's sessions end at once."""
     user = find(db, name_or_email)
     now = utcnow()
     with db.begin() as conn:
         q.update_user(conn, user.id, now, disabled=disabled)
         q.delete_sessions_of(conn, user.id)
+        audit(conn, by, "user-disable" if disabled else "user-enable", "user", user.id, {"name": user.name})
     return find(db, user.name)
 
 
-def reset(db: Database, config: Config, name_or_email: str, now: datetime | None = None) -> NewUserLink:
+def reset(db: Database, config: Config, name_or_email: str, now: datetime | None = None,
+          by: str = "cli") -> NewUserLink:
     """Forget the password, end every session and make a new one-time link."""
     user = find(db, name_or_email)
     now = now or utcnow()
@@ -169,6 +173,7 @@ def reset(db: Database, config: Config, name_or_email: str, now: datetime | None
         q.update_user(conn, user.id, now, password_hash=None, set_token_hash=_digest(token),
                       set_token_expires=expires)
         q.delete_sessions_of(conn, user.id)
+        audit(conn, by, "user-reset", "user", user.id, {"name": user.name})
     return NewUserLink(find(db, user.name), _link(config, token), expires)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from newsletter.compose.select import has_web_link
+from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as q
 from newsletter.db.types import utcnow
@@ -44,6 +45,8 @@ def _editable(conn: Connection, issue_id: int, by: str, action: str, detail: dic
     if issue.status == "approved":
         q.update_issue(conn, issue_id, status="draft", approved_by=None, approved_at=None)
         q.audit(conn, by, "reopen", "issue", issue_id, {"because": action})
+    else:
+        q.update_issue(conn, issue_id)  # updated_at: the last render is now older than the issue
     q.audit(conn, by, action, "issue", issue_id, detail)
     return issue
 
@@ -169,7 +172,7 @@ def approve(db: Database, issue_id: int, by: str, *, override: str | None = None
         if render is None:
             raise ApprovalBlocked(f"issue {issue_id} has never been rendered; render it and read the "
                                   f"preview first (newsletter render {issue_id})")
-        if render["created_at"] < issue.updated_at:
+        if is_stale(issue, render):
             raise ApprovalBlocked(f"issue {issue_id} was changed after its last render; render it again and "
                                   f"read the preview before approving (newsletter render {issue_id})")
         errors = [f["message"] for f in render["preflight"] if f.get("level") == "error"]
@@ -189,6 +192,28 @@ def approve(db: Database, issue_id: int, by: str, *, override: str | None = None
         approved = q.get_issue(conn, issue_id)
     assert approved is not None
     return approved
+
+
+def is_stale(issue: Issue, render: dict[str, Any] | None) -> bool:
+    """The one rule for "the preview shows the issue as it is": rendered after the last change."""
+    return render is None or render["created_at"] < issue.updated_at
+
+
+def current_render(db: Database, config: Config, issue_id: int) -> dict[str, Any]:
+    """The render a reviewer looks at: the latest one, made anew first when a draft changed
+    since (so the preview is never stale, by the same rule approve checks)."""
+    from newsletter.render import render_issue
+
+    with db.connect() as conn:
+        issue = _issue(conn, issue_id)
+        stored = q.latest_render(conn, issue_id)
+    if issue.status == "draft" and is_stale(issue, stored):
+        render_issue(db, config, issue_id)
+        with db.connect() as conn:
+            stored = q.latest_render(conn, issue_id)
+    if stored is None:
+        raise NotFound(f"issue {issue_id} has no render (newsletter render {issue_id})")
+    return stored
 
 
 def last_editor(entries: list[dict[str, Any]]) -> str | None:

@@ -162,34 +162,17 @@ def sources_group(ctx: click.Context, as_json: bool) -> None:
     """List the sources with their health (or find feeds: `sources discover URL`)."""
     if ctx.invoked_subcommand is not None:
         return
-    from newsletter.collect.health import source_health
-    from newsletter.db.sources import source_states, sync_sources
-    from newsletter.db.types import utcnow
+    from dataclasses import asdict
+
+    from newsletter.sources_report import source_rows
 
     app: App = ctx.obj
-    config = app.config
-    now = utcnow()
-    with app.read_db.begin() as conn:
-        sync_sources(conn, config.sources(), now)
-        states = source_states(conn, now)
-    stale_days = config.collect.stale_after_days
-    names = {p.key: p.name for p in config.partners}
     rows = []
-    for state in states:
-        health = source_health(state, now, stale_days)
-        rows.append({
-            "key": state.key, "partner": state.partner_key,
-            "partner_name": names.get(state.partner_key, state.partner_key),
-            "kind": state.kind, "url": state.url,
-            "status": health.status, "reason": health.reason,
-            "last_fetch_at": state.last_fetch_at, "last_success_at": state.last_success_at,
-            "http_status": state.last_status, "consecutive_failures": state.consecutive_failures,
-            "new_items_last_run": state.new_items_last_run,
-            "last_new_item_at": state.last_new_item_at,
-            "items_last_30_days": state.items_last_30_days,
-            "retry_after": state.retry_after, "error": state.last_error,
-            "warnings": list(state.last_warnings),
-        })
+    for source in source_rows(app.read_db, app.config):  # the same rows as the workspace's page
+        row = asdict(source)
+        row["partner"] = row.pop("partner_key")
+        row["warnings"] = list(source.warnings)
+        rows.append(row)
     if as_json:
         print_json(rows)
         return

@@ -29,6 +29,16 @@ def users_group() -> None:
     """The team's accounts for the browser workspace (newsletter serve, /team/)."""
 
 
+def _login() -> str:
+    """Who runs the command, for the audit log (the CLI has no workspace session)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "cli"
+
+
 def _print_link(link: accounts.NewUserLink) -> None:
     click.echo(f"Send this link to {link.user.name} <{link.user.email}>; it sets the password once "
                f"and works until {local_time(link.expires)}:")
@@ -44,7 +54,7 @@ def _print_link(link: accounts.NewUserLink) -> None:
 @pass_app
 def users_add(app: App, name: str, email: str, role: str) -> None:
     """Create a user and print a one-time link to choose a password."""
-    link = accounts.add_user(app.db, app.config, name, email, role)
+    link = accounts.add_user(app.db, app.config, name, email, role, by=_login())
     click.echo(f"User {link.user.name} ({link.user.role}) created.")
     _print_link(link)
 
@@ -72,7 +82,7 @@ def users_list(app: App, as_json: bool) -> None:
 @pass_app
 def users_disable(app: App, name: str) -> None:
     """Stop a user from logging in; their open sessions end at once."""
-    user = accounts.set_disabled(app.db, name, True)
+    user = accounts.set_disabled(app.db, name, True, by=_login())
     click.echo(f"User {user.name} is disabled.")
 
 
@@ -81,7 +91,7 @@ def users_disable(app: App, name: str) -> None:
 @pass_app
 def users_enable(app: App, name: str) -> None:
     """Let a disabled user log in again."""
-    user = accounts.set_disabled(app.db, name, False)
+    user = accounts.set_disabled(app.db, name, False, by=_login())
     click.echo(f"User {user.name} is enabled.")
 
 
@@ -90,4 +100,4 @@ def users_enable(app: App, name: str) -> None:
 @pass_app
 def users_reset(app: App, name: str) -> None:
     """Forget a user's password, end their sessions and print a new one-time link."""
-    _print_link(accounts.reset(app.db, app.config, name))
+    _print_link(accounts.reset(app.db, app.config, name, by=_login()))

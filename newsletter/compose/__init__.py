@@ -158,7 +158,8 @@ def compose(db: Database, config: Config, newsletter_key: str | None = None,
 def draft(db: Database, config: Config, newsletter_key: str | None = None,
           iso_week: str | tuple[int, int] | None = None, now: datetime | None = None) -> Issue:
     """compose, then make the included items' pictures ours (issue 10: fetched once, resized,
-    stored; social cards drawn). The one path of the CLI's `draft`, the scheduler and the demo."""
+    stored; social cards drawn). The one path of the CLI's `draft`, the workspace, the scheduler
+    and the demo."""
     from newsletter.media import prepare_issue
 
     issue = compose(db, config, newsletter_key, iso_week, now)

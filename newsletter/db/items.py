@@ -132,3 +132,12 @@ def refresh_events(conn: Connection, source_id: int, batch: Sequence[CleanItem],
             conn.execute(update(items).where(items.c.id == row.id).values(**values))
             changed += 1
     return changed
+
+
+def first_seen_by_partner(conn: Connection, since: datetime) -> list[tuple[str, datetime]]:
+    """(partner_key, first_seen_at) of every collected item first seen since ``since``: the
+    sources page counts them per ISO week (issue 9 §6)."""
+    rows = conn.execute(select(items.c.partner_key, items.c.first_seen_at)
+                        .where(items.c.first_seen_at >= since, items.c.origin == "feed",
+                               items.c.partner_key.is_not(None)))
+    return [(r.partner_key, r.first_seen_at) for r in rows]

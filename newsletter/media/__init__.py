@@ -1,7 +1,7 @@
 """media (issue 10): the pictures a subscriber sees are ours.
 
 ``prepare_issue`` runs right after compose (``compose.draft``: the CLI's ``draft``, the
-scheduler's draft job and the demo all go through it) and reads as the phases:
+workspace, the scheduler's draft job and the demo all go through it) and reads as the phases:
 which pictures -> fetch (collect's limits) -> verify + crop/resize (``process``) -> store
 (content-addressed, ``store``) -> record (``db.media``) -> draw social cards (``issue_cards``,
 ``cards``).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import babel.dates
 
@@ -18,6 +19,7 @@ from newsletter.errors import NotFound
 from newsletter.media.cards import CardSpec, draw_card
 from newsletter.media.index import index_for, store_for
 from newsletter.media.store import MediaStore, card_name
+from newsletter.models import IssueItem
 
 _WORDS = {
     "da": {"issue": "Ugens nyhedsbrev", "week": "Uge"},
@@ -28,6 +30,18 @@ _WORDS = {
 def _partner_name(config: Config, key: str | None) -> str:
     partner = config.partner(key) if key else None
     return partner.name if partner else (key or config.brand.name)
+
+
+def _event_line(placed: IssueItem, language: str) -> str:
+    """An event's card says when and where: "torsdag 3. december kl. 9.00 · Kolding Hallerne"."""
+    starts = placed.item.event_starts_at
+    if starts is None:
+        return ""
+    pattern = "EEEE d. MMMM 'kl.' H.mm" if language == "da" else "EEEE d MMMM, HH:mm"
+    when = babel.dates.format_datetime(starts, pattern, tzinfo=ZoneInfo("Europe/Copenhagen"),
+                                       locale="da_DK" if language == "da" else "en_GB")
+    place = " ".join((placed.item.event_location or "").split())
+    return f"{when} · {place}" if place else when
 
 
 def card_specs(db: Database, config: Config, issue_id: int) -> dict[int, CardSpec]:
@@ -58,7 +72,8 @@ def card_specs(db: Database, config: Config, issue_id: int) -> dict[int, CardSpe
     base = {"primary": colours.primary, "accent": colours.accent, "text": colours.text,
             "brand_name": brand.name, "logo": logo}
     specs = {p.item.id: CardSpec(title=" ".join(p.title.split()) or newsletter.name,
-                                 kicker=_partner_name(config, p.item.partner_key), footer=footer,
+                                 kicker=_partner_name(config, p.item.partner_key),
+                                 footer=_event_line(p, newsletter.language) or footer,
                                  picture=picture_of(p.item.image_url), **base)  # type: ignore[arg-type]
              for p in shown}
     when = babel.dates.format_date(issue.issue_date, "d. MMMM y" if newsletter.language == "da" else "d MMMM y",

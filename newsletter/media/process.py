@@ -70,6 +70,9 @@ def open_verified(url: str, body: bytes, content_type: str | None, max_pixels: i
     Only the header is read here; the pixels are decoded by the caller (after ``draft``)."""
     declared = media_type(content_type)
     expected = IMAGE_TYPES.get(declared)
+    if expected is None and declared.startswith("image/"):
+        raise MediaError(url, f"a picture type we do not use ({declared}); JPEG, PNG, GIF and WebP are "
+                              "(ask the partner for one of those)")
     if expected is None:
         shown = declared or "no content-type"
         raise MediaError(url, f"not an image ({shown}); the link may point at a page, not a picture")

@@ -267,6 +267,39 @@ def outbox_status(db: Database, issue_id: int | None = None, errors: int = 10) -
         return OutboxStatus(q.counts(conn, issue_id), q.recent_errors(conn, errors, issue_id))
 
 
+@dataclass(frozen=True)
+class IssueProgress:
+    """How far one issue's sending has come (the workspace's sending page, issue 9 §5)."""
+
+    issue_id: int
+    counts: dict[str, int]  # every status of STATUSES, 0 when none
+    errors: list[RecentError]
+    next_due: datetime | None  # when the next waiting row (a retry, or a scheduled start) is due
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def waiting(self) -> int:
+        return sum(self.counts[s] for s in ("pending", "leased", "sending"))
+
+    @property
+    def finished(self) -> bool:
+        return self.total > 0 and self.waiting == 0
+
+
+def issue_progress(db: Database, issue_id: int, errors: int = 10) -> IssueProgress:
+    from newsletter.outbox.models import STATUSES
+
+    with db.connect() as conn:
+        counts = {s: 0 for s in STATUSES}
+        for c in q.counts(conn, issue_id):
+            counts[c.status] = c.count
+        return IssueProgress(issue_id, counts, q.recent_errors(conn, errors, issue_id),
+                             q.next_due_by_issue(conn).get(issue_id))
+
+
 def requeue(db: Database, issue_id: int, status: str) -> int:
     with db.begin() as conn:
         return q.requeue(conn, issue_id, status, utcnow())

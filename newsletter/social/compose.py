@@ -25,6 +25,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from newsletter.config import Config
 from newsletter.errors import SocialError
+from newsletter.media import card_url
 from newsletter.models import Issue, IssueItem, SocialDraft
 from newsletter.render.context import campaign, partner_name, section_title, web_url
 from newsletter.render.env import (
@@ -175,7 +176,7 @@ def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
                        "hashtags": hashtags_for(config, network, None, None),
                        "titles": [plain(p.title) for p in items[:5]], "event": None, "also_by": [],
                        "starts_at": None}
-            posts.append((ISSUE_SUBJECT, None, context, ""))
+            posts.append((ISSUE_SUBJECT, None, context, card_url(config, issue.id)))  # our card (issue 10)
         cap = social.max_posts[network]
         for index, placed_item in enumerate(items):
             subject = f"item:{placed_item.item.id}"
@@ -198,7 +199,7 @@ def compose_posts(config: Config, issue: Issue, placed: Sequence[IssueItem],
                        "hashtags": hashtags_for(config, network, item.partner_key, placed_item.section),
                        "titles": [], "event": event, "starts_at": item.event_starts_at,
                        "also_by": [partner_name(config, k) for k in placed_item.also_by]}
-            posts.append((subject, item.id, context, safe_url(item.image_url or "")))
+            posts.append((subject, item.id, context, card_url(config, issue.id, item.id)))  # never the partner's
         planned = _plan(config, issue, network, len(posts), now)
         late = {i for i, post in enumerate(posts)
                 if post[2]["starts_at"] is not None and i < len(planned) and planned[i] >= post[2]["starts_at"]}

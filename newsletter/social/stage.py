@@ -8,7 +8,7 @@ made it; approval records who and when, and nothing is exported or published wit
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -19,6 +19,7 @@ from newsletter.db import issues as iq
 from newsletter.db import social as q
 from newsletter.db.types import utcnow
 from newsletter.errors import NotFound, SocialError
+from newsletter.media import ensure_cards
 from newsletter.models import SocialPost
 from newsletter.social.compose import compose_posts, tidy
 from newsletter.social.networks import Measure, measure
@@ -56,22 +57,14 @@ def draft(db: Database, config: Config, issue_id: int, *, by: str = "social",
         if issue is None:
             raise NotFound(f"no issue {issue_id} (see `newsletter issues`)")
         placed = iq.issue_items_full(conn, issue_id)
+    ensure_cards(db, config, issue_id)  # the posts link our social cards: drawn as the items are now
     composed = compose_posts(config, issue, placed, now=now or utcnow())
-    drafts = [replace(d, image_url=_card(config, issue_id, d.item_id) or d.image_url) for d in composed.drafts]
     with db.begin() as conn:
-        counts = q.store_drafts(conn, issue_id, drafts)
+        counts = q.store_drafts(conn, issue_id, composed.drafts)
         iq.audit(conn, by, "social_draft", "issue", issue_id, {**counts, "shortened": list(composed.shortened)})
         posts = q.list_posts(conn, issue_id=issue_id)
     return DraftReport(issue_id, counts["added"], counts["refreshed"], counts["kept"], counts["removed"],
                        composed.shortened, composed.skipped, tuple(posts))
-
-
-def _card(config: Config, issue_id: int, item_id: int | None) -> str:
-    """The branded social card media drew for the item (or the issue), if it has drawn it;
-    render keeps the cards in step with what is approved (``media.issue_cards``)."""
-    from newsletter.media.index import card_path, card_url
-
-    return card_url(config, issue_id, item_id) if card_path(config, issue_id, item_id).exists() else ""
 
 
 def view(post: SocialPost) -> PostView:

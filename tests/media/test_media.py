@@ -151,7 +151,7 @@ def test_pictures_we_cannot_use_leave_the_card_without_one_and_say_why(db, media
     assert "read timeout" in why["hangs.jpg"] or "deadline" in why["hangs.jpg"]
     assert "HTTP 404: the partner moved or removed the picture" in why["gone.jpg"]
     assert "too small for a card: 200x120 px" in why["tiny.jpg"]
-    assert "not an image (image/svg+xml)" in why["svg"]
+    assert "a picture type we do not use (image/svg+xml)" in why["svg"]
     assert "not an http(s) picture URL" in why["hostile"]
     assert "could not fetch it" in why["idna"]
     assert not any(f"item {ok}:" in w for w in warnings)
@@ -254,3 +254,18 @@ def test_the_cli_draft_and_the_scheduler_draft_both_make_pictures_ours(db, media
     assert {url: image.status for url, image in stored.items()} == {
         served.url("/wide.jpg"): "ok", served.url("/second.jpg"): "ok"}
     assert len(served.requests_to("/wide.jpg")) == 1 and len(served.requests_to("/second.jpg")) == 1
+
+
+def test_social_posts_link_our_cards_never_the_partners_picture(db, media_config, item, served):
+    from newsletter.social.stage import draft as social_draft
+
+    config = media_config()
+    first = item("Robotter i Kolding", served.url("/wide.jpg"))
+    issue = make_draft(db, config)
+    report = social_draft(db, config, issue.id)
+    assert report.posts
+    for post in report.posts:
+        expected = card_url(config, issue.id, post.item_id)
+        assert post.image_url == expected, post
+        assert card_path(config, issue.id, post.item_id).is_file()
+    assert {p.item_id for p in report.posts} == {first, None}

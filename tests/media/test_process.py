@@ -71,3 +71,19 @@ def test_a_logo_keeps_transparency_and_shrinks_to_400_px():
     result = logo_picture("u", png(1000, 200, alpha=True), "image/png", max_pixels=40_000_000)
     with Image.open(io.BytesIO(result.variants[0].data)) as logo:
         assert (logo.format, logo.mode, logo.size) == ("PNG", "RGBA", (400, 80))
+
+
+def test_an_event_card_says_when_and_where_in_danish():
+    from datetime import UTC, datetime
+
+    from newsletter.media.issue_cards import _event_line
+    from newsletter.models import Candidate, IssueItem
+
+    event = Candidate(id=1, origin="curated", partner_key=None, section="arrangementer", title="Industriens Dag",
+                      url="https://x.dk", canonical_url="https://x.dk", summary_text="", image_url=None,
+                      image_alt=None, published_at=datetime(2026, 11, 20, tzinfo=UTC),
+                      first_seen_at=datetime(2026, 11, 20, tzinfo=UTC),
+                      event_starts_at=datetime(2026, 12, 3, 8, 0, tzinfo=UTC), event_location="Kolding  Hallerne")
+    placed = IssueItem(item=event, section="arrangementer", position=0, included=True)
+    assert _event_line(placed, "da") == "torsdag 3. december kl. 9.00 · Kolding Hallerne"
+    assert _event_line(placed, "en") == "Thursday 3 December, 09:00 · Kolding Hallerne"

@@ -64,7 +64,9 @@ def _config(make_config: Any, feed_a: str, feed_b: str) -> Any:
     text = text.replace("  - key: billund-erhverv\n    name: Billund Erhverv\n",
                         f"  - key: billund-erhverv\n    name: Billund Erhverv\n    sources:\n"
                         f"      - kind: feed\n        url: {feed_b}\n")
-    return make_config(text)
+    # Hot-linking puts the partner's image URL itself in the email: the path where a placeholder
+    # in it could do harm. (Our own copies never carry the partner's URL at all.)
+    return make_config(text + "media:\n  hotlink: true\n")
 
 
 def _parts(raw: bytes) -> tuple[str, str]:

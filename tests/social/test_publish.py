@@ -275,9 +275,7 @@ def test_mastodons_key_is_trusted_only_within_its_hour(db, pub_config, issue_id,
 
 def test_the_bluesky_card_is_the_posts_branded_image(db, pub_config, issue_id, servers):
     from newsletter.media.index import card_path
-    from newsletter.media.issue_cards import ensure_cards
 
-    ensure_cards(db, pub_config, issue_id)
     (post_id,) = _approve(db, pub_config, issue_id, network="bluesky", first_only=True)
     assert publish_due(db, pub_config).posted == [post_id]
     pds: FakePDS = servers["bluesky"]  # type: ignore[assignment]

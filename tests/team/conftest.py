@@ -101,6 +101,7 @@ class Clients:
 
         self._make = lambda: TestClient(app, base_url=BASE, headers={"Origin": BASE})
         self.open: list[Any] = []
+        self.db: Any = None
 
     def anonymous(self) -> Any:
         client = self._make()
@@ -122,6 +123,7 @@ def clients(db: Database, team_config: Config, team_users: dict[str, str]) -> It
         warnings.simplefilter("ignore")
         from newsletter.web import create_app
     made = Clients(create_app(team_config, db=db))
+    made.db = db
     yield made
     for client in made.open:
         client.close()

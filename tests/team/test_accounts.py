@@ -116,3 +116,4 @@ def test_cli_approve_follows_the_four_eyes_rule(cli, db: Database, team_config: 
     refused = cli("approve", str(issue.id), "--by", "lene")
     assert refused.exit_code == 1 and "four-eyes" in refused.output
     assert cli("approve", str(issue.id), "--by", "mads").exit_code == 0
+

@@ -82,3 +82,16 @@ def test_a_post_without_csrf_or_from_another_site_is_refused(clients: Clients) -
     ok = admin.post("/team/users/add", data={"csrf": csrf_of(page.text), "name": "mette",
                                              "email": "mette@trekantomraadet.dk", "role": "editor"})
     assert ok.status_code == 200 and "/team/password/" in ok.text
+    from newsletter.db.schema import audit_log
+
+    with clients.db.connect() as conn:
+        entries = [(r.actor, r.action) for r in conn.execute(audit_log.select().where(audit_log.c.object_type == "user"))]
+    assert ("ada", "user-add") in entries  # who added whom: the admin's own name
+
+
+def test_an_oversized_form_is_refused_before_it_is_read(clients: Clients) -> None:
+    admin = clients.as_user("ada")
+    token = csrf_of(admin.get("/team/users").text)
+    huge = admin.post("/team/users/add", data={"csrf": token, "name": "x" * (300 * 1024), "email": "x@example.dk"})
+    assert huge.status_code == 413
+    assert "xxxx" not in admin.get("/team/users").text

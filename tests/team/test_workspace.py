@@ -29,7 +29,7 @@ def test_start_page_shows_the_week_and_what_to_do(clients: Clients, db: Database
     page = editor.get("/team/")
     assert page.status_code == 200 and "Ugens udgave er ikke lavet endnu" in page.text
     empty = post(editor, "/team/draft", page.text, newsletter="ugebrev")
-    assert "Det lykkedes ikke" in empty.text and "no new items" in empty.text  # nothing collected yet
+    assert "Det lykkedes ikke" in empty.text and "ingen nye historier fra partnerne" in empty.text  # nothing collected yet
     add_items(db)
     made = post(editor, "/team/draft", page.text, newsletter="ugebrev")
     assert made.status_code == 200 and "Kladden er lavet." in made.text  # followed to the issue page
@@ -70,7 +70,7 @@ def test_review_item_by_item(clients: Clients, db: Database, team_config: Config
     assert actors == {"erik"}
     # an error from the stage comes back as a message on the same page
     bad = post(editor, f"/team/issues/{issue_id}/texts", page.text, subject="x" * 201)
-    assert "Det lykkedes ikke" in bad.text and "limit is 200" in bad.text
+    assert "Det lykkedes ikke: Teksten er 201 tegn; grænsen er 200." in bad.text
 
 
 def test_approve_gates_and_four_eyes(clients: Clients, db: Database, team_config: Config) -> None:
@@ -80,12 +80,12 @@ def test_approve_gates_and_four_eyes(clients: Clients, db: Database, team_config
     post(anne, f"/team/issues/{issue_id}/texts", page.text, subject="Anne rettede emnet")
     # not rendered since the edit: the approve function refuses, whoever calls it
     answer = post(anne, f"/team/issues/{issue_id}/approve", page.text)
-    assert "changed after its last render" in answer.text or "never been rendered" in answer.text
+    assert "Udgaven er ikke set i forhåndsvisningen endnu" in answer.text
     preview = anne.get(f"/team/issues/{issue_id}/preview")  # renders the current draft
     assert preview.status_code == 200 and "/email.html" in preview.text
     assert "Med firøjne-princippet skal en anden godkende" in preview.text
     refused = post(anne, f"/team/issues/{issue_id}/approve", preview.text)
-    assert "four-eyes" in refused.text and review.get(db, issue_id)[0].status == "draft"
+    assert "anne har lavet den seneste ændring" in refused.text and review.get(db, issue_id)[0].status == "draft"
     # the editor may not approve at all
     assert post(editor, f"/team/issues/{issue_id}/approve", preview.text).status_code == 403
     ok = post(ada, f"/team/issues/{issue_id}/approve", ada.get(f"/team/issues/{issue_id}/preview").text)
@@ -110,7 +110,7 @@ def test_preflight_errors_need_a_reason(clients: Clients, db: Database, make_con
     assert "brand.cvr is empty" in preview.text and "Godkend trods fejl" in preview.text
     assert re.search(r'<button type="button" class="go" disabled>', preview.text)
     refused = post(ada, f"/team/issues/{issue_id}/approve", preview.text)
-    assert "preflight error" in refused.text
+    assert "Udgaven har 1 fejl i tjekket før afsendelse" in refused.text
     ok = post(ada, f"/team/issues/{issue_id}/approve", preview.text, override="CVR kommer i morgen; aftalt med chefen")
     assert "Udgaven er godkendt" in ok.text
     [approval] = [e for e in review.history(db, issue_id) if e["action"] == "approve"]
@@ -144,3 +144,72 @@ def test_schedule_reschedule_cancel(clients: Clients, db: Database, team_config:
     assert "for 1 modtagere" in again.text
     actions = [e["action"] for e in review.history(db, issue_id)]
     assert actions[-7:] == ["queued", "schedule", "reschedule", "approved", "unqueue", "queued", "schedule"]
+
+
+def test_any_edit_makes_the_render_stale(db: Database, team_config: Config) -> None:
+    """An item edit after the render (not only a text edit) means approve must wait for a new render."""
+    import pytest
+
+    from newsletter.errors import ApprovalBlocked
+    from newsletter.render import render_issue, rendered_for_send
+
+    issue_id = draft(db, team_config)
+    _, placed = review.get(db, issue_id)
+    render_issue(db, team_config, issue_id)
+    review.override(db, issue_id, placed[0].item.id, "erik", title="Ændret efter forhåndsvisningen")
+    with pytest.raises(ApprovalBlocked, match="changed after its last render"):
+        review.approve(db, issue_id, "anne")
+    assert "Ændret efter forhåndsvisningen" in rendered_for_send(db, team_config, issue_id).html
+    review.approve(db, issue_id, "anne")
+
+
+def test_new_items_are_offered_and_events_added(clients: Clients, db: Database, team_config: Config) -> None:
+    from zoneinfo import ZoneInfo
+
+    from newsletter.db.issues import add_item
+
+    issue_id = draft(db, team_config)
+    later = datetime.now(UTC)  # collected after the draft was made
+    with db.begin() as conn:
+        for n in (1, 2):
+            add_item(conn, title=f"Sen nyhed {n}", url=f"https://www.example.dk/sen-{n}", partner_key="dima",
+                     section="partnere", published_at=later, first_seen_at=later)
+    editor = clients.as_user("erik")
+    page = editor.get(f"/team/issues/{issue_id}")
+    assert "2 nye historier siden" in page.text
+    refreshed = post(editor, f"/team/issues/{issue_id}/refresh", page.text)
+    assert "Kladden er opdateret med de nye historier." in refreshed.text and "Sen nyhed 1" in refreshed.text
+    assert "nye historier siden" not in refreshed.text
+
+    added = post(editor, f"/team/issues/{issue_id}/curate", page.text, title="Industriens Dag 2026",
+                 summary="Virksomheder og uddannelser mødes.", start_date="2026-12-10", start_time="09:00",
+                 end_time="16:00", location="Kolding", signup_url="https://www.example.dk/tilmeld",
+                 section="arrangementer")
+    assert "«Industriens Dag 2026» er tilføjet." in added.text
+    _, placed = review.get(db, issue_id)
+    [event] = [p for p in placed if p.item.title == "Industriens Dag 2026"]
+    starts = event.item.event_starts_at
+    assert event.section == "arrangementer" and event.included and starts is not None
+    assert starts.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%H:%M") == "09:00"
+    assert "torsdag 10. december kl. 9.00 · Kolding" in added.text
+    assert [e["actor"] for e in review.history(db, issue_id) if e["action"] == "curate"] == ["erik"]
+
+
+def test_start_page_names_the_sources_that_need_attention(clients: Clients, db: Database, make_config) -> None:  # type: ignore[no-untyped-def]
+    from newsletter.db import sources as sq
+    from tests.team.conftest import CONFIG
+
+    config = make_config(CONFIG.format(four_eyes="false").replace(
+        "    name: DIMA\n", "    name: DIMA\n    sources:\n      - kind: feed\n        url: https://dima.example.dk/rss\n"))
+    now = datetime.now(UTC)
+    with db.begin() as conn:
+        sq.sync_sources(conn, config.sources(), now)
+        [state] = sq.source_states(conn, now)
+        sq.record_fetch(conn, state.id, sq.FetchOutcome("error", status=500, error="HTTP 500"), now)
+    from newsletter.web import create_app
+
+    own = Clients(create_app(config, db=db))
+    page = own.as_user("erik").get("/team/")
+    assert "fejler" in page.text and state.key in page.text and "HTTP 500 (fejlet 1 gang i træk, aldrig hentet)" in page.text
+    for c in own.open:
+        c.close()

@@ -26,8 +26,37 @@
     });
   }
 
+  // The sending page follows the delivery without a reload (its JSON twin, every 3 s).
+  function followSending(panel) {
+    function set(selector, value) {
+      var el = panel.querySelector(selector);
+      if (el) { el.textContent = String(value); }
+    }
+    function poll() {
+      fetch(panel.dataset.source, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          ["sent", "failed", "bounced", "unknown", "skipped"].forEach(function (k) {
+            set('[data-count="' + k + '"]', data.counts[k]);
+          });
+          set('[data-count="waiting"]', data.waiting);
+          set('[data-field="sent"]', data.counts.sent);
+          set('[data-field="total"]', data.total);
+          set('[data-field="next"]', data.next_due ? panel.dataset.nextLabel + ": " + data.next_due : "");
+          var bar = panel.querySelector('[data-field="bar"]');
+          if (bar) { bar.max = data.total; bar.value = data.total - data.waiting; }
+          if (data.finished) { set('[data-field="state"]', panel.dataset.finishedLabel); return; }
+          window.setTimeout(poll, 3000);
+        })
+        .catch(function () { window.setTimeout(poll, 10000); });
+    }
+    window.setTimeout(poll, 3000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-count]").forEach(liveCount);
+    document.querySelectorAll("#sending[data-source]").forEach(followSending);
     confirmForms();
   });
 })();

@@ -23,9 +23,12 @@ How to add an area (e.g. ``sending``, ``sources``, ``subscribers``)
    an entry in ``NAV``. ``tests/team/test_guard.py`` walks the app's route table: a route under
    ``/team/`` that was not built by ``team.route`` (or is not in ``PUBLIC``) fails the test.
 
+The issue page includes ``team/_social.html`` when it exists (the social posts of an issue).
+
 Areas: ``auth`` (login, logout, set password), ``week`` (start page), ``issue`` (review item by
 item), ``preview`` (rendered email, preflight, test send), ``plan`` (approve, schedule, send,
-cancel), ``users`` (admin).
+cancel), ``sending`` (delivery progress), ``sources`` (health, fetch now, activity chart),
+``users`` (admin).
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ from newsletter.web.pages import Pages
 from newsletter.web.security import Csrf, OriginCheck
 from newsletter.web.team.base import PUBLIC, Team, TeamRequest
 
-AREAS = ("auth", "week", "issue", "preview", "plan", "users")
+AREAS = ("auth", "week", "issue", "preview", "plan", "sending", "sources", "users")
 # (path, Danish label, permission): the top navigation of every team page
 NAV = [
     ("/team/", "Ugen", "edit"),
+    ("/team/sources", "Kilder", "edit"),
     ("/team/users", "Brugere", "admin"),
 ]
 

@@ -8,6 +8,7 @@ from starlette.routing import Route
 from newsletter import accounts
 from newsletter.errors import AccountError
 from newsletter.web.team.base import LOGIN, Team, TeamRequest, client_ip
+from newsletter.web.team.texts import in_language
 
 
 def safe_next(value: str) -> str:
@@ -73,7 +74,7 @@ def routes(team: Team) -> list[Route]:
             if gone:
                 return team.page(req, "team/message.html", status=410, title=team_text(req, "Vælg din adgangskode"),
                                  body=team_text(req, "Linket er brugt eller for gammelt. Bed en administrator om et nyt."))
-            return team.page(req, "team/password.html", status=400, account=user, error=str(e),
+            return team.page(req, "team/password.html", status=400, account=user, error=in_language(req.lang, str(e)),
                              min_length=config.data.team.password_min_length)
         return team.done(req, LOGIN, team_text(req, "Adgangskoden er gemt. Log ind."))
 

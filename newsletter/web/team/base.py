@@ -18,7 +18,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from newsletter import accounts
@@ -42,6 +48,7 @@ TEAM_CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 's
             "frame-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
             "base-uri 'none'")
 MAX_FORM_FIELDS = 200
+MAX_BODY = 256 * 1024  # the largest team form (an intro and twenty addresses) is a few KB
 
 Endpoint = Callable[["TeamRequest"], Awaitable[Response]]
 
@@ -71,6 +78,22 @@ class TeamRequest:
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call a (blocking) stage function off the event loop."""
         return await run_in_threadpool(fn, *args, **kwargs)
+
+
+async def _body_within(request: Request, limit: int) -> bool:
+    """Read the body up to ``limit`` bytes (never more into memory); False when it is larger.
+    The body read is kept on the request, where ``request.form()`` finds it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return False
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return False
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # Starlette's stream() and form() read a body kept here
+    return True
 
 
 def wants_json(request: Request) -> bool:
@@ -123,6 +146,8 @@ class Team:
                                                         "Spørg en administrator."))
             form = None
             if request.method == "POST":
+                if not await _body_within(request, MAX_BODY):
+                    return PlainTextResponse("The form is too large.", status_code=413)
                 form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
                 if not self.origins.allowed(request) or not self.csrf.check(request, str(form.get("csrf") or "")):
                     return self.page(TeamRequest(request, user, lang), "team/message.html", status=403,

@@ -10,7 +10,6 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from newsletter import accounts, review
-from newsletter.db import issues as iq
 from newsletter.errors import NewsletterError
 from newsletter.outbox.run import test_send
 from newsletter.overview import issue_state, planned_default
@@ -44,16 +43,7 @@ def routes(team: Team) -> list[Route]:
     config, db = team.config, team.db
 
     def current_render(issue_id: int) -> dict[str, Any]:
-        """The latest render; a draft changed since is rendered anew first (the preview is never stale)."""
-        issue, _ = review.get(db, issue_id)
-        with db.connect() as conn:
-            stored = iq.latest_render(conn, issue_id)
-        if stored is None or (issue.status == "draft" and stored["created_at"] < issue.updated_at):
-            render_issue(db, config, issue_id)
-            with db.connect() as conn:
-                stored = iq.latest_render(conn, issue_id)
-        assert stored is not None
-        return stored
+        return review.current_render(db, config, issue_id)
 
     async def preview(req: TeamRequest) -> Response:
         issue_id = req.int_param("issue_id")

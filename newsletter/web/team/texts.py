@@ -156,6 +156,43 @@ EN: dict[str, str] = {
     "udsendelsen er færdig": "the send is complete", "sendte en test": "sent a test", "lavede forhåndsvisningen": "made the preview",
     "højst så mange pr. partner": "at most so many per partner", "højst så mange i sektionen": "at most so many in the section",
     "højst så mange i udgaven": "at most so many in the issue", "intet http(s)-link": "no http(s) link",
+    # sending (issue 9 §5)
+    "Afsendelse": "Sending", "Afsendt": "Sent", "af": "of", "modtagere har fået brevet.": "recipients have the letter.",
+    "Afsendelsen er færdig.": "Sending is finished.", "Afsendelsen er i gang.": "Sending is under way.",
+    "Venter eller prøves igen": "Waiting or retrying",
+    "Afvist (bounce)": "Bounced", "Ukendt": "Unknown", "Sprunget over": "Skipped", "Næste forsøg": "Next attempt",
+    "Seneste fejl": "Latest errors", "Modtager": "Recipient", "Hvad skete der": "What happened",
+    "Forsøg": "Attempts", "Tidspunkt": "Time", "Ingen fejl.": "No errors.", "Til udgaven": "To the issue",
+    "Følg afsendelsen": "Follow the send", "Se afsendelsen": "See the send",
+    "Udgaven er ikke sat i kø endnu. Godkend og planlæg den på udgavens side.":
+        "The issue is not queued yet. Approve and schedule it on the issue's page.",
+    "Ved „ukendt“ ved vi ikke, om brevet kom frem: forbindelsen gik tabt lige efter afsendelsen. "
+    "Spørg den tekniske ansvarlige, før der sendes igen.":
+        "“Unknown” means we do not know whether the letter arrived: the connection was lost right after it "
+        "was sent. Ask the technical contact before sending again.",
+    "Abonnentens navn eller adresse kan ikke stå i en mail; ret eller fjern abonnenten.":
+        "The subscriber's name or address cannot go in an email; correct or remove the subscriber.",
+    "Adressen findes ikke hos modtagerens mailserver.": "The address does not exist at the recipient's mail server.",
+    "Modtagerens postkasse er fuld.": "The recipient's mailbox is full.",
+    "Modtagerens mailserver afviste brevet (spamfilter eller politik).":
+        "The recipient's mail server refused the letter (spam filter or policy).",
+    "Mailserveren svarede ikke i tide.": "The mail server did not answer in time.",
+    "Forbindelsen blev afbrudt lige efter brevet: ukendt om det kom frem.":
+        "The connection dropped right after the letter: unknown whether it arrived.",
+    "Forbindelsen til mailserveren blev afbrudt.": "The connection to the mail server dropped.",
+    "Midlertidig fejl hos modtageren; der prøves igen.": "A temporary error at the recipient; it is tried again.",
+    "Mailserveren svarede med en fejl.": "The mail server answered with an error.",
+    # sources (issue 9 §6)
+    "Kilder": "Sources", "{n} kilder, {attention} kræver opmærksomhed, {off} er slået fra.":
+        "{n} sources, {attention} need attention, {off} are switched off.",
+    "Nye nyheder pr. uge, de sidste {n} uger": "New items per week, the last {n} weeks",
+    "Partner": "Partner", "Uge {first}–{last}": "Weeks {first}–{last}", "I alt": "Total",
+    "{name}: {counts} nye pr. uge": "{name}: {counts} new per week", "Uge {week}: {n}": "Week {week}: {n}",
+    "Sundhed": "Health", "Kilde": "Source", "Senest nyt": "Latest new item", "Fejl i træk": "Failures in a row",
+    "Hvad skal tjekkes": "What to check", "Hent nu": "Fetch now", "aldrig": "never", "ok": "ok", "ny": "new",
+    "venter": "waiting", "slået fra": "switched off",
+    "Der er ingen kilder i feeds.yaml endnu.": "There are no sources in feeds.yaml yet.",
+    "{key} svarede ikke: {error}": "{key} did not answer: {error}", "{key} er hentet: {n} nye.": "{key} fetched: {n} new.",
 }
 
 # audit-log actions as the history shows them
@@ -187,9 +224,62 @@ def t(lang: str, text: str, **values: object) -> str:
     return chosen.format(**values) if values else chosen
 
 
+# The stages' errors (English, for the CLI and logs) as the workspace says them in Danish.
+# A message not listed here is shown as the stage wrote it: it still says what to do.
+DANISH_ERRORS: list[tuple[str, str]] = [
+    (r"(?P<name>.+) made the last change to this issue; with the four-eyes rule",
+     "{name} har lavet den seneste ændring. Med firøjne-princippet skal en anden godkende."),
+    (r"issue \d+ has never been rendered", "Udgaven er ikke set i forhåndsvisningen endnu. Åbn den, før du godkender."),
+    (r"issue \d+ was changed after its last render",
+     "Udgaven er ændret siden forhåndsvisningen. Se forhåndsvisningen igen, før du godkender."),
+    (r"issue \d+ has (?P<n>\d+) preflight error\(s\), first: (?P<first>.+?)\. Fix them",
+     "Udgaven har {n} fejl i tjekket før afsendelse (første: {first}). Ret dem, eller godkend med en begrundelse."),
+    (r"issue \d+ has (?P<n>\d+) preflight error\(s\) that its approval did not override",
+     "Udgaven har {n} fejl i tjekket før afsendelse, som godkendelsen ikke begrundede. Ret dem, og godkend igen."),
+    (r"issue \d+ has no included items", "Udgaven har ingen historier med. Tag nogle med, før den godkendes."),
+    (r"issue \d+ is (?P<status>\w+); only a draft can be approved", "Kun en kladde kan godkendes."),
+    (r"issue \d+ is (?P<status>\w+); it can no longer be edited", "Udgaven er sendt eller i kø og kan ikke længere rettes."),
+    (r"issue \d+ is (?P<status>\w+); only a queued issue can be cancelled", "Kun en udgave i kø kan annulleres."),
+    (r"issue \d+ is (?P<status>\w+); only an approved issue can be queued", "Udgaven skal godkendes, før den kan sendes."),
+    (r".*no new items from partners since", "Der er ingen nye historier fra partnerne endnu. Hent nyheder først, eller tilføj en historie."),
+    (r"(?P<field>subject|preheader|intro|title|summary) is (?P<n>\d+) characters; the limit is (?P<limit>\d+)",
+     "Teksten er {n} tegn; grænsen er {limit}."),
+    (r"the subject cannot be empty", "Emnelinjen må ikke være tom."),
+    (r"could not read (?P<url>\S+): (?P<problem>.+?)\. Check the URL",
+     "Siden kunne ikke læses ({problem}). Tjek linket, eller skriv overskrift og resumé selv."),
+    (r"'(?P<url>.*)' is not an http\(s\) URL", "«{url}» er ikke et http(s)-link."),
+    (r"the password must be at least (?P<n>\d+) characters", "Adgangskoden skal være mindst {n} tegn."),
+    (r"this password is too common", "Den adgangskode er for almindelig. Vælg en længere og mindre oplagt (en kort sætning virker)."),
+    (r"the password may not be your name", "Adgangskoden må ikke være dit navn eller din adresse."),
+    (r"a user named .+ exists", "Der findes allerede en bruger med det navn eller den adresse."),
+    (r"you cannot disable yourself", "Du kan ikke spærre dig selv."),
+    # source health (collect/health.py), as the start page lists it
+    (r"(?P<error>.+) \(failed (?P<n>\d+) runs? in a row, never succeeded\)",
+     "{error} (fejlet {n} gange i træk, aldrig hentet)"),
+    (r"(?P<error>.+) \(failed (?P<n>\d+) runs? in a row, last success (?P<ago>.+)\)",
+     "{error} (fejlet {n} gange i træk; sidst hentet: {ago})"),
+    (r"no new item for (?P<n>\d+) days",
+     "Intet nyt i {n} dage. Tjek, at partneren stadig udgiver her (feedet kan være flyttet)."),
+    (r"no item at all in the (?P<n>\d+) days since it was added",
+     "Intet i de {n} dage, siden kilden blev tilføjet. Tjek adressen i feeds.yaml."),
+    (r"the server answered HTTP 410 Gone",
+     "Serveren svarer 410 Gone: partneren har fjernet feedet. Find den nye adresse (newsletter sources "
+     "discover), og ret den i feeds.yaml."),
+]
+
+
+def in_language(lang: str, message: str) -> str:
+    """A stage's message in Danish where we know it, else as the stage wrote it."""
+    if lang == "da":
+        for pattern, danish in DANISH_ERRORS:
+            match = re.match(pattern, message)
+            if match:
+                return danish.format(**match.groupdict()).replace(" 1 gange", " 1 gang")
+    return message
+
+
 def error_text(lang: str, error: NewsletterError) -> str:
-    """A stage's error for a person: the stage's own message (it says what to do)."""
-    return f"{t(lang, 'Det lykkedes ikke')}: {error}"
+    return f"{t(lang, 'Det lykkedes ikke')}: {in_language(lang, str(error))}"
 
 
 def parse_iso(value: str) -> datetime | None:

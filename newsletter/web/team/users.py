@@ -21,7 +21,7 @@ def routes(team: Team) -> list[Route]:
     async def add(req: TeamRequest) -> Response:
         try:
             link = await req.run(accounts.add_user, db, config, req.field("name"), req.field("email"),
-                                 req.field("role", "editor"))
+                                 req.field("role", "editor"), by=req.me.name)
         except NewsletterError as e:
             return team.failed(req, "/team/users", e)
         found = await req.run(accounts.list_users, db)
@@ -30,7 +30,7 @@ def routes(team: Team) -> list[Route]:
 
     async def reset(req: TeamRequest) -> Response:
         try:
-            link = await req.run(accounts.reset, db, config, req.field("user"))
+            link = await req.run(accounts.reset, db, config, req.field("user"), by=req.me.name)
         except NewsletterError as e:
             return team.failed(req, "/team/users", e)
         found = await req.run(accounts.list_users, db)
@@ -41,7 +41,7 @@ def routes(team: Team) -> list[Route]:
         try:
             if req.field("user").lower() == req.me.name.lower() and not enable:
                 raise accounts.AccountError("you cannot disable yourself")
-            user = await req.run(accounts.set_disabled, db, req.field("user"), not enable)
+            user = await req.run(accounts.set_disabled, db, req.field("user"), not enable, by=req.me.name)
         except NewsletterError as e:
             return team.failed(req, "/team/users", e)
         return team.done(req, "/team/users", t(req.lang, "{name} er opdateret.", name=user.name))
