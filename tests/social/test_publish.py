@@ -102,9 +102,11 @@ def test_each_publisher_speaks_its_networks_protocol(db, pub_config, issue_id, s
         assert body["repo"] == pds.did and body["collection"] == "app.bsky.feed.post"
         assert record["$type"] == "app.bsky.feed.post" and record["langs"] == ["da"]
         assert record["createdAt"].endswith("Z")
-        assert record["embed"] == {"$type": "app.bsky.embed.external",
-                                   "external": {"uri": post.link, "title": post.title,
-                                                "description": post.description}}
+        external = record["embed"]["external"]
+        assert record["embed"]["$type"] == "app.bsky.embed.external"
+        assert (external["uri"], external["title"], external["description"]) == (post.link, post.title,
+                                                                                 post.description)
+        assert external["thumb"]["ref"]["$link"] in pds.blobs  # the post's card, uploaded first
         data = record["text"].encode("utf-8")
         links = [f for f in record["facets"] if f["features"][0]["$type"] == "app.bsky.richtext.facet#link"]
         assert [f["features"][0]["uri"] for f in links] == [post.link]
