@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,7 +148,7 @@ def _parse_at(value: str) -> datetime:
 
 @social_group.command("edit")
 @click.argument("post_id", type=int)
-@click.option("--text", default=None, help="The new text (its count is shown and checked).")
+@click.option("--text", default=None, help="The new text (its count is shown and checked); - reads it from stdin.")
 @click.option("--at", "at", default=None, help="A new planned time, Danish time: 2026-12-01 09:30.")
 @by_option
 @json_option
@@ -157,6 +158,8 @@ def social_edit(app: App, post_id: int, text: str | None, at: str | None, by: st
     if text is None and at is None:
         raise SocialError("give --text or --at")
     item = stage.get(app.db, post_id)
+    if text == "-":
+        text = sys.stdin.read()
     if text is not None:
         item = stage.edit(app.db, post_id, text, by)
     if at is not None:

@@ -150,8 +150,8 @@ def approve_issue(db: Database, issue_id: int, by: str) -> tuple[list[PostView],
             approved.append(approve(db, item.post.id, by))
         else:
             refused.append(item)
-    if not approved and not refused:
-        raise SocialError(f"issue {issue_id} has no draft posts (run `newsletter social draft {issue_id}`)")
+    if not approved and not refused and not list_posts(db, issue_id=issue_id):
+        raise SocialError(f"issue {issue_id} has no posts yet (run `newsletter social draft {issue_id}`)")
     return approved, refused
 
 

@@ -149,6 +149,7 @@ class FakePDS(FakeServer):
         self.password = password
         self.did = "did:plc:dpc7testaccount"
         self.records: dict[str, dict[str, Any]] = {}
+        self.blobs: dict[str, bytes] = {}
         super().__init__()
 
     def handle(self, seen: Seen) -> Reply:
@@ -168,6 +169,14 @@ class FakePDS(FakeServer):
             if record is None:
                 return Reply(400, {"error": "RecordNotFound", "message": "Could not locate record"})
             return Reply(200, record)
+        if nsid == "com.atproto.repo.uploadBlob" and seen.method == "POST":
+            mime = seen.headers.get("content-type", "")
+            if not mime.startswith("image/") or not seen.body:
+                return Reply(400, {"error": "InvalidRequest", "message": "an image body is required"})
+            link = f"bafkreicard{len(self.blobs)}"
+            self.blobs[link] = seen.body
+            return Reply(200, {"blob": {"$type": "blob", "ref": {"$link": link}, "mimeType": mime,
+                                        "size": len(seen.body)}})
         if nsid == "com.atproto.repo.createRecord" and seen.method == "POST":
             failed = self.maybe_fail()
             if failed:

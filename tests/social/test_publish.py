@@ -102,9 +102,11 @@ def test_each_publisher_speaks_its_networks_protocol(db, pub_config, issue_id, s
         assert body["repo"] == pds.did and body["collection"] == "app.bsky.feed.post"
         assert record["$type"] == "app.bsky.feed.post" and record["langs"] == ["da"]
         assert record["createdAt"].endswith("Z")
-        assert record["embed"] == {"$type": "app.bsky.embed.external",
-                                   "external": {"uri": post.link, "title": post.title,
-                                                "description": post.description}}
+        external = record["embed"]["external"]
+        assert record["embed"]["$type"] == "app.bsky.embed.external"
+        assert (external["uri"], external["title"], external["description"]) == (post.link, post.title,
+                                                                                 post.description)
+        assert external["thumb"]["ref"]["$link"] in pds.blobs  # the post's card, uploaded first
         data = record["text"].encode("utf-8")
         links = [f for f in record["facets"] if f["features"][0]["$type"] == "app.bsky.richtext.facet#link"]
         assert [f["features"][0]["uri"] for f in links] == [post.link]
@@ -271,3 +273,17 @@ def test_mastodons_key_is_trusted_only_within_its_hour(db, pub_config, issue_id,
     assert _status(db, first) == "unknown" and _status(db, second) == "approved"
     for publisher in publishers.values():
         publisher.close()
+
+
+def test_the_bluesky_card_is_the_posts_branded_image(db, pub_config, issue_id, servers):
+    from newsletter.media.index import card_path
+
+    (post_id,) = _approve(db, pub_config, issue_id, network="bluesky", first_only=True)
+    assert publish_due(db, pub_config).posted == [post_id]
+    pds: FakePDS = servers["bluesky"]  # type: ignore[assignment]
+    post = stage.get(db, post_id).post
+    (link, sent), = pds.blobs.items()
+    assert sent == card_path(pub_config, issue_id, post.item_id).read_bytes()
+    record = pds.posts_to("/xrpc/com.atproto.repo.createRecord")[0].json()["record"]
+    assert record["embed"]["external"]["thumb"] == {"$type": "blob", "ref": {"$link": link},
+                                                     "mimeType": "image/png", "size": len(sent)}

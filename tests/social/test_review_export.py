@@ -102,6 +102,8 @@ def test_edit_shows_the_count_and_refuses_a_post_that_is_too_long(cli, db, confi
     result = cli("social", "edit", str(post["id"]), "--text", "Ugens nyhedsbrev 📬 https://example.dk/uge-48")
     assert result.exit_code == 0, result.output
     assert "43/280" in result.output  # 17 + 2 for the emoji + 1 + 23 for the link
+    result = cli("social", "edit", str(post["id"]), "--text", "-", input="Første linje\n\nAnden linje om æbler\n")
+    assert result.exit_code == 0 and "Første linje\n\nAnden linje om æbler" in result.output
 
 
 def test_approval_records_who_and_when_and_an_edit_takes_it_back(cli, db, config, issue_id):
@@ -232,3 +234,19 @@ def test_a_failed_write_marks_nothing_exported(db: Database, config: Config, iss
     assert {v.post.status for v in stage.list_posts(db, issue_id=issue_id)} == {"approved"}
     with pytest.raises(SocialError):
         export(db, "xml", tmp_path / "x.xml", "mette")
+
+
+def test_posts_carry_the_branded_card(db, config, issue_id, cli, tmp_path: Path):
+    from newsletter.media.index import card_path, card_url
+
+    report = stage.draft(db, config, issue_id, now=NOW)
+    for post in report.posts:  # drawn by the draft, never the partner's picture
+        assert post.image_url == card_url(config, issue_id, post.item_id), post.subject
+        assert card_path(config, issue_id, post.item_id).is_file()
+    approve_issue(db, config, issue_id)
+    for view in stage.list_posts(db, network="linkedin"):
+        stage.approve(db, view.post.id, "mette")
+    out = tmp_path / "buffer.csv"
+    assert cli("social", "export", "--format", "buffer", "--network", "linkedin", "-o", str(out)).exit_code == 0
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))[1:]
+    assert rows and all(r[1].startswith(config.settings.base_url) and r[1].endswith(".png") for r in rows)

@@ -17,7 +17,7 @@ come from the environment variables the config names.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -70,12 +70,26 @@ def make_publisher(config: Config, network: str, settings: SocialPublisherConfig
     if settings.kind == "bluesky":
         if not settings.handle:
             raise ConfigError(str(config.path), f"social.publishers.{network}.handle", "give the account's handle")
-        return BlueskyPublisher(settings.url, settings.handle, token, **common)  # type: ignore[arg-type]
+        return BlueskyPublisher(settings.url, settings.handle, token, card=card_reader(config),
+                                **common)  # type: ignore[arg-type]
     if not settings.organization:
         raise ConfigError(str(config.path), f"social.publishers.{network}.organization",
                           "give the page as urn:li:organization:<id>")
     return LinkedInPublisher(settings.url, token, settings.organization, settings.api_version,
                              **common)  # type: ignore[arg-type]
+
+
+def card_reader(config: Config) -> Callable[[SocialPost], bytes | None]:
+    """The bytes of a post's social card when its ``image_url`` is one media drew."""
+    def read(post: SocialPost) -> bytes | None:
+        from newsletter.media.index import card_path, card_url
+
+        if not post.image_url or post.image_url != card_url(config, post.issue_id, post.item_id):
+            return None
+        path = card_path(config, post.issue_id, post.item_id)
+        return path.read_bytes() if path.is_file() else None
+
+    return read
 
 
 def publishers_from_config(config: Config) -> dict[str, Publisher]:

@@ -3,7 +3,8 @@
 ``com.atproto.server.createSession`` (handle and an app password from the environment) gives
 an access token and the account's DID; ``com.atproto.repo.createRecord`` writes an
 ``app.bsky.feed.post`` with the text as shown, its link and tag facets (UTF-8 byte offsets),
-``langs`` and an ``app.bsky.embed.external`` link card.
+``langs`` and an ``app.bsky.embed.external`` link card, its thumbnail the post's social card
+uploaded with ``com.atproto.repo.uploadBlob`` (when ``card`` finds the file; at most 1 MB).
 
 Exactly once: the record key is a TID fixed per post (from the post's creation time and id),
 so before a retry ``com.atproto.repo.getRecord`` tells whether the first try got through.
@@ -22,6 +23,7 @@ from newsletter.social.bluesky import rich
 from newsletter.social.publish.base import Published, client, json_of, send
 
 COLLECTION = "app.bsky.feed.post"
+MAX_THUMB = 1_000_000  # the lexicon's maxSize for an external embed's thumb
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"
 
 
@@ -38,8 +40,10 @@ class BlueskyPublisher:
 
     def __init__(self, pds: str, handle: str, app_password: str, *, language: str = "da",
                  timeout: float = 20.0, retries: int = 4, backoff: float = 2.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 card: Callable[[SocialPost], bytes | None] | None = None) -> None:
         self.base = pds.rstrip("/") + "/xrpc/"
+        self.card = card
         self.handle = handle
         self.password = app_password
         self.language = language
@@ -63,7 +67,18 @@ class BlueskyPublisher:
             self._session = data
         return self._session
 
-    def record(self, post: SocialPost) -> dict[str, Any]:
+    def thumb(self, post: SocialPost, auth: dict[str, str]) -> dict[str, Any] | None:
+        """Upload the post's card as a blob; None when there is none (the card is optional)."""
+        data = self.card(post) if self.card is not None else None
+        if not data or len(data) > MAX_THUMB:
+            return None
+        mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        answer = self._call("POST", "com.atproto.repo.uploadBlob", content=data,
+                            headers={**auth, "Content-Type": mime})
+        blob = answer.get("blob")
+        return blob if isinstance(blob, dict) else None
+
+    def record(self, post: SocialPost, thumb: dict[str, Any] | None = None) -> dict[str, Any]:
         shown = rich(post.text)
         record: dict[str, Any] = {
             "$type": COLLECTION, "text": shown.text,
@@ -73,9 +88,11 @@ class BlueskyPublisher:
         if shown.facets:
             record["facets"] = list(shown.facets)
         if post.link:
-            record["embed"] = {"$type": "app.bsky.embed.external",
-                               "external": {"uri": post.link, "title": post.title[:300],
-                                            "description": post.description[:1000]}}
+            external: dict[str, Any] = {"uri": post.link, "title": post.title[:300],
+                                        "description": post.description[:1000]}
+            if thumb is not None:
+                external["thumb"] = thumb
+            record["embed"] = {"$type": "app.bsky.embed.external", "external": external}
         return record
 
     def _existing(self, did: str, rkey: str, auth: dict[str, str]) -> dict[str, Any] | None:
@@ -94,10 +111,10 @@ class BlueskyPublisher:
             found = self._existing(did, rkey, auth)
             if found is not None:
                 return self._published(str(found.get("uri", "")), rkey)
+        record = self.record(post, self.thumb(post, auth) if post.link else None)
         try:
             data = self._call("POST", "com.atproto.repo.createRecord", headers=auth,
-                              json={"repo": did, "collection": COLLECTION, "rkey": rkey,
-                                    "record": self.record(post)})
+                              json={"repo": did, "collection": COLLECTION, "rkey": rkey, "record": record})
         except PublishError:
             # a retry inside ``send`` after a lost answer meets the record the first try wrote
             found = self._existing(did, rkey, auth)
