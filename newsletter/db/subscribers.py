@@ -164,6 +164,20 @@ def list_subscribers(conn: Connection, newsletter_key: str | None = None, status
     return [(r, statuses.get(r.id, {})) for r in rows]
 
 
+def search_subscribers(conn: Connection, words: str, limit: int = 50) -> list[tuple[SubscriberRow, dict[str, str]]]:
+    """Subscribers whose address, name or organisation contains ``words`` (any case), newest first."""
+    pattern = "%" + words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = (select(*_SUBSCRIBER_COLUMNS)
+             .where(or_(subscribers.c.email.like(pattern, escape="\\"),
+                        func.lower(subscribers.c.email_display).like(pattern, escape="\\"),
+                        func.lower(subscribers.c.name).like(pattern, escape="\\"),
+                        func.lower(subscribers.c.organisation).like(pattern, escape="\\")))
+             .order_by(subscribers.c.id.desc()).limit(limit))
+    rows = [_subscriber(r) for r in conn.execute(query)]
+    statuses = _statuses(conn, [r.id for r in rows])
+    return [(r, statuses.get(r.id, {})) for r in rows]
+
+
 def iter_subscribers(conn: Connection, batch: int = 1000) -> Iterator[tuple[SubscriberRow, dict[str, str]]]:
     """Every subscriber with {newsletter_key: status}, in id order, a batch at a time."""
     last_id = 0

@@ -42,11 +42,12 @@ from newsletter.web.pages import Pages
 from newsletter.web.security import Csrf, OriginCheck
 from newsletter.web.team.base import PUBLIC, Team, TeamRequest
 
-AREAS = ("auth", "week", "issue", "preview", "plan", "users")
+AREAS = ("auth", "week", "issue", "preview", "plan", "users", "subscribers")
 # (path, Danish label, permission): the top navigation of every team page
 NAV = [
     ("/team/", "Ugen", "edit"),
     ("/team/users", "Brugere", "admin"),
+    ("/team/subscribers", "Abonnenter", "admin"),
 ]
 
 __all__ = ["AREAS", "NAV", "PUBLIC", "Team", "TeamRequest", "routes"]
