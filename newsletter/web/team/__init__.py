@@ -42,7 +42,7 @@ from newsletter.web.pages import Pages
 from newsletter.web.security import Csrf, OriginCheck
 from newsletter.web.team.base import PUBLIC, Team, TeamRequest
 
-AREAS = ("auth", "week", "issue", "preview", "plan", "users", "subscribers")
+AREAS = ("auth", "week", "issue", "preview", "plan", "users", "subscribers", "social")
 # (path, Danish label, permission): the top navigation of every team page
 NAV = [
     ("/team/", "Ugen", "edit"),

@@ -355,3 +355,24 @@ EN.update({
     "{email} er slettet. Kun et fingeraftryk af adressen er gemt, så den ikke kan importeres igen.":
         "{email} is erased. Only a fingerprint of the address is kept, so it cannot be imported again.",
 })
+
+
+# --- social posts on the issue page (issue 10 §2) ------------------------------------------------
+EN.update({
+    "Sociale opslag": "Social posts", "Der er ingen opslag til udgaven endnu.": "The issue has no posts yet.",
+    "kladde": "draft", "godkendt": "approved", "eksporteret": "exported", "sendes nu": "being posted",
+    "slået op": "posted", "uvist om det kom ud": "unknown whether it went out", "fejlet": "failed",
+    "Planlagt": "Planned", "Ingen tid planlagt": "No time planned", "godkendt af {name}": "approved by {name}",
+    "Billedkort til opslaget": "The post's card image", "Tekst": "Text", "{n} af {limit} tegn": "{n} of {limit} characters",
+    "Gem teksten": "Save the text", "Godkend opslaget": "Approve the post", "Godkend alle": "Approve all",
+    "Lav opslagene igen": "Make the posts again", "Lav opslagene": "Make the posts",
+    "Opslagene er lavet: {n} i alt.": "The posts are made: {n} in all.",
+    "Gemt: {count} af {limit} tegn på {network}.": "Saved: {count} of {limit} characters on {network}.",
+    "Opslaget til {network} er godkendt.": "The {network} post is approved.",
+    "{n} godkendt; {refused} er for lange og skal rettes først.": "{n} approved; {refused} are too long and must be edited first.",
+    "{n} opslag er godkendt.": "{n} posts are approved.",
+})
+DANISH_ERRORS.append((r"post \d+ \((?P<network>\w+)\) (?P<count>\d+)/(?P<limit>\d+) \((?P<notes>.*)\): not saved$",
+                      "Teksten er ikke gemt: {count} af {limit} tegn er for meget. Gør den kortere."))
+DANISH_ERRORS.append((r"(?P<over>\d+) over (?P<label>\w+)'s limit of (?P<limit>\d+)$",
+                      "{over} tegn over grænsen på {limit} hos {label}"))
