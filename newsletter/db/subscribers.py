@@ -165,13 +165,15 @@ def list_subscribers(conn: Connection, newsletter_key: str | None = None, status
 
 
 def search_subscribers(conn: Connection, words: str, limit: int = 50) -> list[tuple[SubscriberRow, dict[str, str]]]:
-    """Subscribers whose address, name or organisation contains ``words`` (any case), newest first."""
-    pattern = "%" + words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """Subscribers whose address, name or organisation contains ``words`` (any case), newest first.
+    SQLite's lower() and LIKE fold only ASCII, so "østergaard" is also tried as "Østergaard"."""
+    def escaped(value: str) -> str:
+        return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    patterns = {escaped(v) for v in (words.lower(), words.title(), words.capitalize(), words.upper(), words)}
+    columns = (subscribers.c.email, subscribers.c.email_display, subscribers.c.name, subscribers.c.organisation)
     query = (select(*_SUBSCRIBER_COLUMNS)
-             .where(or_(subscribers.c.email.like(pattern, escape="\\"),
-                        func.lower(subscribers.c.email_display).like(pattern, escape="\\"),
-                        func.lower(subscribers.c.name).like(pattern, escape="\\"),
-                        func.lower(subscribers.c.organisation).like(pattern, escape="\\")))
+             .where(or_(*(func.lower(c).like(p, escape="\\") for c in columns for p in sorted(patterns))))
              .order_by(subscribers.c.id.desc()).limit(limit))
     rows = [_subscriber(r) for r in conn.execute(query)]
     statuses = _statuses(conn, [r.id for r in rows])
