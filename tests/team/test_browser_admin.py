@@ -11,7 +11,17 @@ from newsletter.db import Database
 from newsletter.social import stage
 from newsletter.subscribers import manage
 from tests.team.conftest import add_items, make_user
-from tests.team.test_browser import axe_source, browser, check_axe, flash, log_in, new_page, pytestmark, shots, site
+from tests.team.test_browser import (
+    axe_source,
+    browser,
+    check_axe,
+    flash,
+    log_in,
+    new_page,
+    pytestmark,
+    shots,
+    site,
+)
 
 __all__ = ["axe_source", "browser", "pytestmark", "site"]  # fixtures and marks shared with test_browser
 
