@@ -62,6 +62,7 @@ def test_subscribers_and_social_posts_in_the_browser(site: Any, browser: Any, db
     page.goto(f"{base}/team/issues/{issue_id}")
     check_axe(page, axe_source)
     shots(browser, cookies, f"{base}/team/issues/{issue_id}#social-h", "08-sociale-opslag")
+    page.locator(f"#post-{x.post.id} summary").click()  # each post opens from its one-line summary
     area = page.locator(f"#post-{x.post.id}-text")
     text = "Ny robotcelle hos DIMA 🤖 – se https://www.example.dk/nyhed-1?utm_source=nyhedsbrev&utm_medium=x"
     area.fill(text)

@@ -88,5 +88,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-network]").forEach(postCount);
+    // after saving, the page comes back at #post-N: open that post
+    var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (target && target.tagName === "DETAILS") { target.open = true; }
   });
 })();
