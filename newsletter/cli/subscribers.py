@@ -199,7 +199,7 @@ def forget_cmd(app: App, email: str, yes: bool) -> None:
         if not sys.stdin.isatty():  # a script or a pipe cannot answer: never erase unasked
             raise click.UsageError("erasing cannot be undone: confirm on a terminal, or give --yes")
         click.confirm(f"Erase everything about {email}? This cannot be undone", abort=True)
-    existed = gdpr.forget(app.db, email)
+    existed = gdpr.forget(app.db, email, by=team_member())
     click.echo(f"erased {email}" if existed else f"{email} was not stored; the address is now suppressed")
 
 

@@ -164,6 +164,22 @@ def list_subscribers(conn: Connection, newsletter_key: str | None = None, status
     return [(r, statuses.get(r.id, {})) for r in rows]
 
 
+def search_subscribers(conn: Connection, words: str, limit: int = 50) -> list[tuple[SubscriberRow, dict[str, str]]]:
+    """Subscribers whose address, name or organisation contains ``words`` (any case), newest first.
+    SQLite's lower() and LIKE fold only ASCII, so "østergaard" is also tried as "Østergaard"."""
+    def escaped(value: str) -> str:
+        return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    patterns = {escaped(v) for v in (words.lower(), words.title(), words.capitalize(), words.upper(), words)}
+    columns = (subscribers.c.email, subscribers.c.email_display, subscribers.c.name, subscribers.c.organisation)
+    query = (select(*_SUBSCRIBER_COLUMNS)
+             .where(or_(*(func.lower(c).like(p, escape="\\") for c in columns for p in sorted(patterns))))
+             .order_by(subscribers.c.id.desc()).limit(limit))
+    rows = [_subscriber(r) for r in conn.execute(query)]
+    statuses = _statuses(conn, [r.id for r in rows])
+    return [(r, statuses.get(r.id, {})) for r in rows]
+
+
 def iter_subscribers(conn: Connection, batch: int = 1000) -> Iterator[tuple[SubscriberRow, dict[str, str]]]:
     """Every subscriber with {newsletter_key: status}, in id order, a batch at a time."""
     last_id = 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from newsletter.db import Database
 from newsletter.db import subscribers as q
+from newsletter.db.issues import audit
 from newsletter.db.outbox import deliveries_of
 from newsletter.db.outbox import erase_subscriber as erase_outbox_rows
 from newsletter.db.types import utcnow
@@ -42,9 +43,10 @@ def gdpr_export(db: Database, email: str) -> dict[str, Any]:
     }
 
 
-def forget(db: Database, email: str, now: datetime | None = None) -> bool:
+def forget(db: Database, email: str, now: datetime | None = None, by: str | None = None) -> bool:
     """Erase the person and suppress the address. Returns False if they were not stored
-    (the address is suppressed either way)."""
+    (the address is suppressed either way). With ``by``, the audit log records who erased
+    whom, by the hash the suppression list keeps (never the address)."""
     now = now or utcnow()
     address = normalise(email)
     with db.begin() as conn:
@@ -54,4 +56,7 @@ def forget(db: Database, email: str, now: datetime | None = None) -> bool:
             erase_outbox_rows(conn, sub.id)
             q.delete_subscriber(conn, sub.id)
         q.suppress(conn, address_hash(address.email), "erased", now)
+        if by is not None:
+            audit(conn, by, "gdpr-erase", "subscriber", sub.id if sub is not None else None,
+                  {"address_hash": address_hash(address.email), "was_stored": sub is not None})
     return sub is not None

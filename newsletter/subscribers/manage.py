@@ -14,8 +14,10 @@ from pathlib import Path
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import subscribers as q
+from newsletter.db.outbox import deliveries_of
 from newsletter.db.types import utcnow
 from newsletter.errors import NotFound, Suppressed
+from newsletter.outbox.models import DeliveryRecord
 from newsletter.subscribers.addresses import address_hash, normalise
 from newsletter.subscribers.common import check_newsletter, clean_language, spreadsheet_safe
 from newsletter.subscribers.validate import check_person
@@ -170,3 +172,35 @@ def _write_csv(db: Database, out: io.TextIOBase, newsletter_key: str | None) -> 
                 count += 1
     return count
 
+
+
+# --- the team's subscribers page (issue 9 §6) ------------------------------------------------
+
+@dataclass(frozen=True)
+class SubscriberRecord:
+    """One person as the subscribers page shows them: subscriptions, consent history, deliveries."""
+
+    view: SubscriberView
+    subscriptions: tuple[q.SubscriptionRow, ...]
+    consents: tuple[q.ConsentRow, ...]
+    deliveries: tuple[DeliveryRecord, ...]
+
+
+def search(db: Database, words: str = "", limit: int = 50) -> list[SubscriberView]:
+    """Subscribers whose address, name or organisation contains ``words``; the newest when empty."""
+    words = words.strip()
+    with db.connect() as conn:
+        return [_view(row, st) for row, st in q.search_subscribers(conn, words, limit)]
+
+
+def counts(db: Database, config: Config) -> dict[str, dict[str, int]]:
+    """{newsletter key: {status: subscriptions}} for every configured newsletter."""
+    with db.connect() as conn:
+        return {n.key: q.count_by_status(conn, n.key) for n in config.newsletters}
+
+
+def record(db: Database, email: str) -> SubscriberRecord:
+    view, subscriptions, consents = details(db, email)
+    with db.connect() as conn:
+        deliveries = deliveries_of(conn, view.id)
+    return SubscriberRecord(view, tuple(subscriptions), tuple(consents), tuple(deliveries))

@@ -43,12 +43,13 @@ from newsletter.web.pages import Pages
 from newsletter.web.security import Csrf, OriginCheck
 from newsletter.web.team.base import PUBLIC, Team, TeamRequest
 
-AREAS = ("auth", "week", "issue", "preview", "plan", "sending", "sources", "users")
+AREAS = ("auth", "week", "issue", "preview", "plan", "sending", "sources", "users", "subscribers", "social")
 # (path, Danish label, permission): the top navigation of every team page
 NAV = [
     ("/team/", "Ugen", "edit"),
     ("/team/sources", "Kilder", "edit"),
     ("/team/users", "Brugere", "admin"),
+    ("/team/subscribers", "Abonnenter", "admin"),
 ]
 
 __all__ = ["AREAS", "NAV", "PUBLIC", "Team", "TeamRequest", "routes"]

@@ -123,8 +123,11 @@ class Team:
     # --- the guard --------------------------------------------------------------------------
 
     def route(self, path: str, endpoint: Endpoint, *, permission: str | None = "edit",
-              methods: Sequence[str] = ("GET",), name: str | None = None) -> Route:
-        """A guarded route. ``permission=None`` only for the paths in ``PUBLIC``."""
+              methods: Sequence[str] = ("GET",), name: str | None = None, max_body: int = MAX_BODY,
+              max_files: int = 0) -> Route:
+        """A guarded route. ``permission=None`` only for the paths in ``PUBLIC``. A route that
+        takes an upload says so with ``max_files`` and a larger ``max_body``; every other form
+        stays at 256 KB without files. The Origin and CSRF checks are the same either way."""
         if permission is None and path not in PUBLIC:
             raise ValueError(f"{path} has no permission but is not in PUBLIC")
         if permission is not None and permission not in accounts.PERMISSIONS:
@@ -146,9 +149,9 @@ class Team:
                                                         "Spørg en administrator."))
             form = None
             if request.method == "POST":
-                if not await _body_within(request, MAX_BODY):
+                if not await _body_within(request, max_body):
                     return PlainTextResponse("The form is too large.", status_code=413)
-                form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+                form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=max_files)
                 if not self.origins.allowed(request) or not self.csrf.check(request, str(form.get("csrf") or "")):
                     return self.page(TeamRequest(request, user, lang), "team/message.html", status=403,
                                      title=texts.t(lang, "Formularen er udløbet"),

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from newsletter import review
+from newsletter import accounts, review
 from newsletter.compose import draft  # compose, then the pictures (issue 10)
 from newsletter.curate import CuratedInput, add_to_issue, unfurl
 from newsletter.db import issues as iq
@@ -18,6 +18,7 @@ from newsletter.models import IssueItem
 from newsletter.overview import issue_state
 from newsletter.render.context import partner_name, section_title
 from newsletter.web.team.base import Team, TeamRequest
+from newsletter.web.team.social import issue_posts
 from newsletter.web.team.texts import t
 
 CAP_REASONS = ("partner cap", "section cap", "issue cap")
@@ -75,7 +76,9 @@ def routes(team: Team) -> list[Route]:
             sections=cards_by_section(team, placed, sections, req.lang),
             section_choices=[(k, section_title(config, k, req.lang)) for k in sections],
             new_items=await req.run(_new_since, issue_id), history=await req.run(history_rows, db, issue_id),
-            editable=issue.status in ("draft", "approved"), unfurled=unfurled)
+            editable=issue.status in ("draft", "approved"), unfurled=unfurled,
+            social_posts=await req.run(issue_posts, db, issue_id),
+            may_approve_posts=accounts.role_allows(req.me.role, "approve"))
 
     async def view(req: TeamRequest) -> Response:
         return await issue_page(req)

@@ -343,3 +343,73 @@ def finding(message: str, lang: str = "da") -> str:
 
 def role(value: str, lang: str = "da") -> str:
     return t(lang, ROLE_NAMES.get(value, value))
+
+
+# --- subscribers (admin, issue 9 §6) -------------------------------------------------------------
+EN.update({
+    "Abonnenter": "Subscribers",
+    "Find en abonnent, importer en liste, hent alle som CSV, eller slet en person helt (GDPR).":
+        "Find a subscriber, import a list, download everyone as CSV, or erase a person completely (GDPR).",
+    "Antal pr. nyhedsbrev": "Numbers per newsletter", "Nyhedsbrev": "Newsletter", "Aktive": "Active",
+    "Afventer": "Pending", "Afmeldt": "Unsubscribed", "Afvist": "Bounced", "Klaget": "Complained",
+    "Prøveimport (intet er gemt)": "Trial import (nothing was stored)", "Import færdig": "Import done",
+    "{imported} af {rows} rækker importeret ({added} nye, {subscribed} fandtes i forvejen); {skipped} sprunget over.":
+        "{imported} of {rows} rows imported ({added} new, {subscribed} already there); {skipped} skipped.",
+    "Kolonner der ikke blev brugt": "Columns not used", "Linje": "Line", "Adresse": "Address",
+    "Problem": "Problem", "Søg": "Search", "Adresse, navn eller virksomhed": "Address, name or organisation",
+    "{n} fundet": "{n} found", "De nyeste abonnenter": "The newest subscribers",
+    "Ingen abonnenter passer på søgningen.": "No subscriber matches the search.",
+    "Importer fra CSV": "Import from CSV", "CSV-fil": "CSV file",
+    "Hvor kommer samtykket fra?": "Where does the consent come from?",
+    "fx tilmeldingsliste, Industriens Dag 2026": "e.g. sign-up sheet, Industriens Dag 2026",
+    "Komma eller semikolon, dansk eller engelsk overskrift (e-mail, navn, virksomhed, sprog). "
+    "Rækker med fejl springes over og vises med linjenummer.":
+        "Comma or semicolon, Danish or English headers (email, name, organisation, language). "
+        "Rows with errors are skipped and shown with their line number.",
+    "Kun prøve: vis rapporten uden at gemme": "Trial only: show the report without storing",
+    "Importer": "Import", "Eksporter": "Export",
+    "En række pr. abonnent og nyhedsbrev, som Excel kan åbne.": "One row per subscriber and newsletter, for Excel.",
+    "Alle": "All", "Vælg en CSV-fil at importere.": "Choose a CSV file to import.",
+    "afventer bekræftelse": "awaiting confirmation", "aktiv": "active", "afmeldt": "unsubscribed",
+    "afvist af modtageren": "bounced", "klaget over spam": "complained of spam",
+    "Sprog": "Language", "dansk": "Danish", "engelsk": "English", "Oprettet": "Created",
+    "Slet personen (GDPR)": "Erase the person (GDPR)", "Abonnementer": "Subscriptions",
+    "alle sektioner": "all sections", "sektioner": "sections", "tilmeldt": "subscribed",
+    "bekræftet": "confirmed", "Ingen abonnementer.": "No subscriptions.", "Samtykke": "Consent",
+    "givet": "given", "trukket tilbage": "withdrawn", "tilmeldingsformularen": "the sign-up form",
+    "redaktionen": "the team", "import": "import", "indstillingssiden": "the preferences page",
+    "afmeldingslinket": "the unsubscribe link", "Hvor": "Where", "tekst": "text",
+    "Ingen samtykker registreret.": "No consent recorded.", "Udsendelser": "Deliveries",
+    "Udgave": "Issue", "Personen har ikke fået nogen udgaver endnu.": "The person has not received any issue yet.",
+    "Alt om {email} slettes: abonnementer, samtykker og udsendelser. Det kan ikke fortrydes. "
+    "Kun et fingeraftryk af adressen gemmes, så den ikke kan importeres igen.":
+        "Everything about {email} is erased: subscriptions, consent and deliveries. This cannot be undone. "
+        "Only a fingerprint of the address is kept, so it cannot be imported again.",
+    "Adressen passer ikke. Skriv den præcis som vist for at slette.":
+        "The address does not match. Type it exactly as shown to erase.",
+    "Skriv adressen {email} for at bekræfte": "Type the address {email} to confirm",
+    "Slet for altid": "Erase for good", "Fortryd": "Cancel",
+    "{email} er slettet. Kun et fingeraftryk af adressen er gemt, så den ikke kan importeres igen.":
+        "{email} is erased. Only a fingerprint of the address is kept, so it cannot be imported again.",
+})
+
+
+# --- social posts on the issue page (issue 10 §2) ------------------------------------------------
+EN.update({
+    "Sociale opslag": "Social posts", "Der er ingen opslag til udgaven endnu.": "The issue has no posts yet.",
+    "kladde": "draft", "godkendt": "approved", "eksporteret": "exported", "sendes nu": "being posted",
+    "slået op": "posted", "uvist om det kom ud": "unknown whether it went out", "fejlet": "failed",
+    "Planlagt": "Planned", "Ingen tid planlagt": "No time planned", "godkendt af {name}": "approved by {name}",
+    "Billedkort til opslaget": "The post's card image", "Tekst": "Text", "{n} af {limit} tegn": "{n} of {limit} characters",
+    "Gem teksten": "Save the text", "Godkend opslaget": "Approve the post", "Godkend alle": "Approve all",
+    "Lav opslagene igen": "Make the posts again", "Lav opslagene": "Make the posts",
+    "Opslagene er lavet: {n} i alt.": "The posts are made: {n} in all.",
+    "Gemt: {count} af {limit} tegn på {network}.": "Saved: {count} of {limit} characters on {network}.",
+    "Opslaget til {network} er godkendt.": "The {network} post is approved.",
+    "{n} godkendt; {refused} er for lange og skal rettes først.": "{n} approved; {refused} are too long and must be edited first.",
+    "{n} opslag er godkendt.": "{n} posts are approved.",
+})
+DANISH_ERRORS.append((r"post \d+ \((?P<network>\w+)\) (?P<count>\d+)/(?P<limit>\d+) \((?P<notes>.*)\): not saved$",
+                      "Teksten er ikke gemt: {count} af {limit} tegn er for meget. Gør den kortere."))
+DANISH_ERRORS.append((r"(?P<over>\d+) over (?P<label>\w+)'s limit of (?P<limit>\d+)$",
+                      "{over} tegn over grænsen på {limit} hos {label}"))
