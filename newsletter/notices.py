@@ -91,7 +91,9 @@ def send_notice(config: Config, to: Sequence[str], notice: Notice) -> list[str]:
     replies = []
     try:
         for address in to:
-            message = EmailMessage(policy=SMTP)
+            # no folding of short headers: Python folds a 75-character subject onto its own
+            # line, and some readers then show it with a leading space
+            message = EmailMessage(policy=SMTP.clone(max_line_length=998))
             message["From"] = f"{identity.from_name} <{identity.from_email}>" if identity.from_name else identity.from_email
             message["To"] = address
             message["Subject"] = notice.subject

@@ -51,7 +51,7 @@ from newsletter.models import Issue
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 60
-HEARTBEAT_STALE = timedelta(minutes=5)  # the health endpoint's limit: a few missed beats
+HEARTBEAT_STALE = q.HEARTBEAT_STALE  # the health endpoint's limit: a few missed beats
 JOBS = (("collect", "run_collect"), ("draft", "run_draft"), ("deadlines", "run_deadlines"), ("send", "run_send"))
 HOST = socket.gethostname()
 
@@ -351,13 +351,14 @@ def run_send(config: Config, db: Database, result: JobResult) -> None:
 # --- the scheduler ------------------------------------------------------------------------------
 
 def _stored_jobs(config: Config) -> dict[str, Any]:
-    """The jobs in the store as the last scheduler left them (id -> job), read without running."""
-    probe = BackgroundScheduler(jobstores={"default": _jobstore(config)}, timezone=config.data.schedule.timezone)
-    probe.start(paused=True)
+    """The jobs in the store as the last scheduler left them (id -> job), read from the store
+    itself: a scheduler started even paused may process a due job, which would lose it."""
+    store = _jobstore(config)
+    store.start(BackgroundScheduler(timezone=config.data.schedule.timezone), "default")
     try:
-        return {job.id: job for job in probe.get_jobs()}
+        return {job.id: job for job in store.get_all_jobs()}
     finally:
-        probe.shutdown(wait=False)
+        store.shutdown()
 
 
 def _jobstore(config: Config) -> SQLAlchemyJobStore:

@@ -65,7 +65,7 @@ def beat(conn: Connection, now: datetime, host: str, pid: int, starting: bool = 
         values["started_at"] = now
     if conn.execute(update(scheduler_heartbeat).where(scheduler_heartbeat.c.id == HEARTBEAT_ID)
                     .values(**values)).rowcount == 0:
-        conn.execute(insert(scheduler_heartbeat).values(id=HEARTBEAT_ID, started_at=now, **values))
+        conn.execute(insert(scheduler_heartbeat).values(id=HEARTBEAT_ID, **{"started_at": now, **values}))
 
 
 def stop_beat(conn: Connection, now: datetime) -> None:
@@ -114,3 +114,24 @@ def add_sent(conn: Connection, now: datetime, n: int) -> None:
 
 def sent_in_hour(conn: Connection, now: datetime) -> int:
     return conn.scalar(select(send_counts.c.sent).where(send_counts.c.hour == hour_of(now))) or 0
+
+
+HEARTBEAT_STALE = timedelta(minutes=5)
+
+
+def scheduler_health(conn: Connection, now: datetime) -> dict[str, object]:
+    """For the health endpoint: the scheduler's last heartbeat and whether it is recent.
+
+    ``healthy`` is None when no scheduler ever ran on this database (a web-only deployment);
+    False when it stopped or its last beat is older than HEARTBEAT_STALE.
+    """
+    found = heartbeat(conn)
+    if found is None:
+        return {"state": "never started", "healthy": None}
+    age = (now - found.beat_at).total_seconds()
+    if found.stopped_at is not None:
+        state = "stopped"
+    else:
+        state = "running" if age <= HEARTBEAT_STALE.total_seconds() else "not responding"
+    return {"state": state, "healthy": state == "running", "last_heartbeat_at": found.beat_at.isoformat(),
+            "heartbeat_age_seconds": int(age)}
