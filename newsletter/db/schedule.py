@@ -1,10 +1,8 @@
-"""Queries of the scheduler (issue 11): job runs, the heartbeat, notices about an issue, and the
-hourly send count shared by every send process.
+"""Queries of the scheduler (issue 11): job runs, the heartbeat, notices about an issue.
 
 -- name: start_run / finish_run / last_runs / last_started
 -- name: beat / stop_beat / heartbeat
 -- name: add_notice (once per issue and kind) / notices_of
--- name: add_sent / sent_in_hour
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from newsletter.db.schema import job_runs, schedule_notices, scheduler_heartbeat, send_counts
+from newsletter.db.schema import job_runs, schedule_notices, scheduler_heartbeat
 from newsletter.db.types import inserted_id
 
 HEARTBEAT_ID = 1
@@ -94,26 +92,6 @@ def notices_of(conn: Connection, issue_id: int) -> dict[str, datetime]:
     rows = conn.execute(select(schedule_notices.c.kind, schedule_notices.c.at)
                         .where(schedule_notices.c.issue_id == issue_id))
     return {kind: at for kind, at in rows}
-
-
-def hour_of(now: datetime) -> datetime:
-    return now.replace(minute=0, second=0, microsecond=0)
-
-
-def add_sent(conn: Connection, now: datetime, n: int) -> None:
-    hour = hour_of(now)
-    if conn.execute(update(send_counts).where(send_counts.c.hour == hour)
-                    .values(sent=send_counts.c.sent + n)).rowcount == 0:
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(send_counts).values(hour=hour, sent=n))
-        except IntegrityError:  # another sender made the row first
-            conn.execute(update(send_counts).where(send_counts.c.hour == hour).values(sent=send_counts.c.sent + n))
-    conn.execute(send_counts.delete().where(send_counts.c.hour < hour - timedelta(days=2)))
-
-
-def sent_in_hour(conn: Connection, now: datetime) -> int:
-    return conn.scalar(select(send_counts.c.sent).where(send_counts.c.hour == hour_of(now))) or 0
 
 
 HEARTBEAT_STALE = timedelta(minutes=5)

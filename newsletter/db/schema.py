@@ -355,10 +355,11 @@ schedule_notices = Table(
     UniqueConstraint("issue_id", "kind"),
 )
 
-# Messages sent per clock hour by every send process together (send.rate_per_hour is shared).
+# Send slots taken per minute by every send process together: send.rate_per_hour is one budget
+# for all of them, counted over the last 60 minutes (issue 11).
 send_counts = Table(
     "send_counts",
     metadata,
-    Column("hour", UTCDateTime, primary_key=True),
+    Column("minute", UTCDateTime, primary_key=True),
     Column("sent", Integer, nullable=False, default=0),
 )

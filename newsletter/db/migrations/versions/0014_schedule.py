@@ -50,7 +50,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "send_counts",
-        sa.Column("hour", UTCDateTime, primary_key=True),
+        sa.Column("minute", UTCDateTime, primary_key=True),
         sa.Column("sent", sa.Integer, nullable=False, server_default="0"),
     )
 
