@@ -321,3 +321,44 @@ def test_last_fire_is_the_latest_due_time():
     [draft] = [s for s in schedule.job_specs(config) if s.job == "draft"]
     now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)  # Thursday
     assert schedule.last_fire(draft, config, now).astimezone(CPH) == datetime(2026, 12, 1, 9, 0, tzinfo=CPH)
+
+
+def test_scheduler_py_starts_logs_its_plan_beats_and_stops_on_sigterm(make_config, env, db):
+    """`python scheduler.py` as the docs say: INFO lines with the next runs in plain words, a
+    heartbeat that status and /healthz read, and a clean stop on SIGTERM."""
+    import select as selectmod
+    import signal as signalmod
+
+    config = env(_config(make_config, reviewers="[]"))
+    proc = subprocess.Popen([sys.executable, str(REPO / "scheduler.py"), "--config", str(config.path)],
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    try:
+        deadline = 60.0
+        while not any("scheduler started" in line for line in lines) or len(lines) < 6:
+            ready, _, _ = selectmod.select([proc.stderr], [], [], deadline)
+            assert ready, f"no start-up log: {lines}"
+            line = proc.stderr.readline()
+            assert line, f"scheduler exited: {lines}"
+            lines.append(line)
+        with db.connect() as conn:
+            beat = None
+            for _ in range(600):  # the first beat is written right after the plan is logged
+                beat = q.heartbeat(conn)
+                if beat is not None:
+                    break
+                selectmod.select([], [], [], 0.05)
+        assert beat is not None and beat.pid == proc.pid
+        proc.send_signal(signalmod.SIGTERM)
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = "".join(lines) + rest
+    assert proc.returncode == 0, log
+    assert "draft-0 (0 9 * * tue): next tirsdag" in log
+    assert "no reviewers configured" in log
+    assert "cron[" not in log  # plain words, not the trigger's repr
+    assert "scheduler stopped" in log
+    with db.connect() as conn:
+        assert q.heartbeat(conn).stopped_at is not None
