@@ -156,6 +156,9 @@ class SendConfig(_Model):
     batch_size: int = Field(default=100, ge=1, le=10_000)
     lease_seconds: int = Field(default=300, ge=1)
     smtp_timeout: float = Field(default=30.0, gt=0)
+    # how long to wait for the reply to the final "." of DATA (RFC 5321 §4.5.3.2.6: 10 minutes);
+    # no reply in that time is an unknown fate, never a retry (issue 8, §5)
+    smtp_data_timeout: float = Field(default=600.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=50)
     backoff_seconds: float = Field(default=60.0, ge=0)
     backoff_max_seconds: float = Field(default=3600.0, ge=0)
@@ -217,6 +220,18 @@ class SubscribersConfig(_Model):
     privacy_url: str = ""
 
 
+class TeamConfig(_Model):
+    """The team's browser workspace (issue 9); see docs/workspace.md."""
+
+    four_eyes: bool = False  # the approver may not be the last person who edited the issue
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_ip: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    set_password_hours: int = Field(default=72, ge=1, le=24 * 30)
+
+
 class FileConfig(_Model):
     """The shape of feeds.yaml."""
 
@@ -225,6 +240,7 @@ class FileConfig(_Model):
     collect: CollectConfig = CollectConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     send: SendConfig = SendConfig()
+    team: TeamConfig = TeamConfig()
     sections: tuple[SectionConfig, ...] = Field(min_length=1)
     partners: tuple[PartnerConfig, ...] = ()
     newsletters: tuple[NewsletterConfig, ...] = Field(min_length=1)

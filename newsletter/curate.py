@@ -92,6 +92,43 @@ def add_curated(db: Database, config: Config, data: CuratedInput, now: datetime 
     return CuratedResult(item_id, item.title, item.url, created=True, warnings=tuple(warnings))
 
 
+@dataclass(frozen=True)
+class Unfurled:
+    """What a page says about itself (OpenGraph, Twitter card, <title>), before it is added."""
+
+    url: str
+    title: str
+    summary: str
+    image_url: str | None
+
+
+def unfurl(config: Config, url: str, now: datetime | None = None) -> Unfurled:
+    """Read a page's metadata for the team to check and edit before adding it (nothing stored)."""
+    link = safe_http_url(url.strip(), None)
+    if not link:
+        raise CurateError(f"{url!r} is not an http(s) URL")
+    entry, _ = _read_page(config, link, CuratedInput(url=link))
+    try:
+        item = clean_entry(entry, link, now or utcnow(), config.collect.summary_chars)
+    except Rejected as e:
+        raise CurateError(f"cannot use this page: {e.reason}") from e
+    return Unfurled(item.url, item.title, item.summary_text, item.image_url)
+
+
+def add_to_issue(db: Database, config: Config, issue_id: int, data: CuratedInput) -> CuratedResult:
+    """Add a curated item and take it into a draft issue at once (the workspace's "add")."""
+    from newsletter import review
+    from newsletter.compose import compose
+
+    issue, _ = review.get(db, issue_id)
+    if issue.status != "draft":
+        raise CurateError(f"issue {issue_id} is {issue.status}; items are added to a draft")
+    result = add_curated(db, config, data)
+    compose(db, config, issue.newsletter_key, (issue.iso_year, issue.iso_week))
+    review.note(db, issue_id, data.by or "curate", "curate", {"item": result.item_id, "title": result.title})
+    return result
+
+
 def list_curated(db: Database, include_removed: bool = False) -> list[curated_db.CuratedRow]:
     with db.connect() as conn:
         return curated_db.list_curated(conn, include_removed)

@@ -13,16 +13,22 @@
     ├── ComposeError                compose or review cannot do what was asked
     │   ├── EmptyWeek               no new items for the issue; nothing was composed
     │   └── IssueStateError         the issue's status does not allow it (approved, sent)
+    │       └── ApprovalBlocked     not rendered since the last edit, or preflight errors
+    ├── AccountError                a team account: unknown user, weak password, old link
+    │   └── NotAllowed              the role or the four-eyes rule forbids it (web: 403)
     ├── RenderError(issue)          a template or MJML failed
     ├── SubscriberError             subscribers (issue 4): a bad address, import file or link
     │   ├── InvalidAddress(address) not a usable email address (says why)
+    │   ├── InvalidDetail(field)    a name or organisation that cannot go in a mail header
     │   ├── Suppressed              the address was erased; it may not be added back
     │   └── BadToken / ExpiredToken a link that was tampered with (400) or is too old (410)
     └── DeliveryError(recipient)
         ├── TemporaryDeliveryError  4xx / dropped connection: retry later
         │   └── ConnectFailedError  the server cannot be reached at all
         ├── PermanentDeliveryError  5xx for this message: do not retry
-        │   └── RecipientRefusedError  5xx at RCPT: a hard bounce
+        │   ├── RecipientRefusedError  5xx at RCPT: a hard bounce
+        │   └── UnsendableError     this recipient's message cannot be built (name/address): failed
+        ├── DeliveryUnknownError    the whole message went out, the final reply never came: unknown
         └── ServerRefusedError      5xx for us as a sender (login, greeting, MAIL FROM): stop the run
 
 Third-party exceptions are wrapped once, where they happen, with ``raise ... from e``.
@@ -151,6 +157,17 @@ class InvalidAddress(SubscriberError):
         super().__init__(f"{address!r}: {problem}")
 
 
+class InvalidDetail(SubscriberError):
+    """A typed name or organisation we refuse to store (issue 8): it could not be a header."""
+
+    def __init__(self, field: str, value: str, problem: str, code: str) -> None:
+        self.field = field  # name, organisation
+        self.value = value
+        self.problem = problem
+        self.code = code  # control, encoded, too_long: the web page translates it
+        super().__init__(f"{field} {value!r}: {problem}")
+
+
 class Suppressed(SubscriberError):
     pass
 
@@ -180,9 +197,35 @@ class ContentRefusedError(PermanentDeliveryError):
         super().__init__(recipient, f"message refused after DATA: {code} {reply}")
 
 
+class UnsendableError(PermanentDeliveryError):
+    """The message for this one recipient cannot be built: a name or an address that cannot be
+    a header (issue 8, §3). Nothing was sent; the row fails and the run goes on."""
+
+
+class DeliveryUnknownError(DeliveryError):
+    """The server had the whole message (the final "." of DATA was sent) and then the
+    connection dropped, or its reply did not come in time. It may have delivered: the row is
+    'unknown', never retried automatically (issue 8, §5; RFC 5321 §4.5.3.2, §6.1)."""
+
+
 class ServerRefusedError(DeliveryError):
     """The server refuses the whole connection: every message would fail the same way."""
 
 
 class InvalidTime(NewsletterError):
     """A time a person typed (``--at``, ``--starts``) that is not a real time, or is in the past."""
+
+
+class AccountError(NewsletterError):
+    """A team account (issue 9): unknown user, weak password, used or expired link."""
+
+
+class NotAllowed(AccountError):
+    """The user's role, or the four-eyes rule, does not allow this (web: 403)."""
+
+    status = 403
+
+
+class ApprovalBlocked(IssueStateError):
+    """approve (or queue) refused: never rendered, edited since the render, or preflight
+    errors without an override reason (issue 8 §8)."""

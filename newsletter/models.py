@@ -93,6 +93,7 @@ class SourceReport:
     duration_ms: int = 0
     warnings: tuple[str, ...] = ()
     no_connection: bool = False  # the server was never reached (DNS, no route, connect timeout)
+    queued_ms: int = 0  # waiting for a per-host connection slot; not part of the deadline (issue 8)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ class Rendered:
     html: str
     text: str
     web_html: str = ""
+    # the render's placeholder token ("" for a render made before issue 8: bare placeholders)
+    placeholder_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class Recipient:
     email: str
     name: str = ""
     language: str = "da"
+    link_key: str = ""  # the subscriber's key, named by their personal links (issue 8)
 
 
 # --- compose, review and render (issue 3) ---------------------------------------------------
@@ -231,3 +235,19 @@ class IssueItem:
     @property
     def summary(self) -> str:
         return self.summary_override if self.summary_override is not None else self.item.summary_text
+
+
+# --- the team's accounts (issue 9) ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class User:
+    """A member of the communications team. ``role``: editor, approver or admin."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+    disabled: bool
+    has_password: bool
+    created_at: datetime
+    last_login_at: datetime | None = None

@@ -16,7 +16,7 @@ from newsletter.compose.select import has_web_link
 from newsletter.db import Database
 from newsletter.db import issues as q
 from newsletter.db.types import utcnow
-from newsletter.errors import ComposeError, IssueStateError, NotFound
+from newsletter.errors import ApprovalBlocked, ComposeError, IssueStateError, NotAllowed, NotFound
 from newsletter.models import Issue, IssueItem
 
 STATUSES = ("draft", "approved", "queued", "sent")
@@ -146,22 +146,89 @@ def override(db: Database, issue_id: int, item_id: int, by: str, *, title: str |
         q.update_issue_item(conn, issue_id, item_id, **values)
 
 
-def approve(db: Database, issue_id: int, by: str) -> Issue:
-    """Record who approved the issue and when. Only a draft with at least one item can be approved."""
+def approve(db: Database, issue_id: int, by: str, *, override: str | None = None,
+            four_eyes: bool = False) -> Issue:
+    """Record who approved the issue and when (issue 8 §8, issue 9 §1).
+
+    Only a draft with at least one included item, rendered after its last change (what the
+    approver saw is what goes out), and without preflight errors, unless ``override`` gives
+    the reason, which the audit log keeps. With ``four_eyes`` the person who made the last
+    change may not approve it."""
+    from newsletter.accounts import four_eyes_problem
+
     if not by.strip():
         raise ComposeError("approve needs the name of the person approving (--by)")
+    reason = " ".join((override or "").split())[:500]
     with db.begin() as conn:
         issue = _issue(conn, issue_id)
         if issue.status != "draft":
             raise IssueStateError(f"issue {issue_id} is {issue.status}; only a draft can be approved")
         if not any(i.included for i in q.issue_items_full(conn, issue_id)):
             raise ComposeError(f"issue {issue_id} has no included items; include some before approving")
+        render = q.latest_render(conn, issue_id)
+        if render is None:
+            raise ApprovalBlocked(f"issue {issue_id} has never been rendered; render it and read the "
+                                  f"preview first (newsletter render {issue_id})")
+        if render["created_at"] < issue.updated_at:
+            raise ApprovalBlocked(f"issue {issue_id} was changed after its last render; render it again and "
+                                  f"read the preview before approving (newsletter render {issue_id})")
+        errors = [f["message"] for f in render["preflight"] if f.get("level") == "error"]
+        if errors and not reason:
+            raise ApprovalBlocked(f"issue {issue_id} has {len(errors)} preflight error(s), first: {errors[0]}. "
+                                  "Fix them and render again, or approve with a reason (--override \"why\")")
+        if four_eyes:
+            problem = four_eyes_problem(by, last_editor(q.audit_entries(conn, "issue", issue_id)))
+            if problem:
+                raise NotAllowed(problem)
         now = utcnow()
         q.update_issue(conn, issue_id, status="approved", approved_by=by, approved_at=now)
-        q.audit(conn, by, "approve", "issue", issue_id, {"subject": issue.subject})
+        detail: dict[str, Any] = {"subject": issue.subject, "render": render["id"]}
+        if errors:
+            detail.update(override=reason, errors=errors)
+        q.audit(conn, by, "approve", "issue", issue_id, detail)
         approved = q.get_issue(conn, issue_id)
     assert approved is not None
     return approved
+
+
+def last_editor(entries: list[dict[str, Any]]) -> str | None:
+    """Who made the last change a person makes to an issue (edits, not compose's refresh)."""
+    from newsletter.accounts import EDIT_ACTIONS
+
+    edits = [e["actor"] for e in entries if e["action"] in EDIT_ACTIONS]
+    return edits[-1] if edits else None
+
+
+def approval_override(db: Database, issue_id: int) -> tuple[bool, list[str]]:
+    """Whether the current approval overrode preflight errors, and those errors (for queue)."""
+    with db.connect() as conn:
+        approvals = [e for e in q.audit_entries(conn, "issue", issue_id) if e["action"] == "approve"]
+    if not approvals:
+        return False, []
+    detail = approvals[-1]["detail"]
+    return bool(detail.get("override")), list(detail.get("errors", []))
+
+
+def pin(db: Database, issue_id: int, item_id: int, by: str, pinned: bool = True) -> None:
+    """Pin an item: first in its section in this issue (and ranked first by later refreshes)."""
+    with db.begin() as conn:
+        _item_row(conn, issue_id, item_id)
+        _editable(conn, issue_id, by, "override", {"item": item_id, "pinned": pinned})
+        q.set_pinned(conn, item_id, pinned)
+    if pinned:
+        move(db, issue_id, item_id, by, position=0)
+
+
+def note(db: Database, issue_id: int, by: str, action: str, detail: dict[str, Any] | None = None) -> None:
+    """Record something done to an issue that is not an edit (test send, schedule, cancel)."""
+    with db.begin() as conn:
+        _issue(conn, issue_id)
+        q.audit(conn, by, action, "issue", issue_id, detail)
+
+
+def mark_unqueued(db: Database, issue_id: int, by: str) -> None:
+    """For the outbox: a queued issue was cancelled; it is approved again (nothing re-approved)."""
+    _transition(db, issue_id, by, "queued", "approved")
 
 
 def mark_queued(db: Database, issue_id: int, by: str = "queue") -> None:

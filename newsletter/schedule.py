@@ -332,7 +332,9 @@ def run_send(config: Config, db: Database, result: JobResult) -> None:
     from newsletter.db.issues import list_issues
     from newsletter.outbox.run import send_due
     from newsletter.render.archive import build_archive
+    from newsletter.render.preflight.base_url import require_public
 
+    require_public(config, "send")  # a failed job, logged; nothing is sent
     with db.connect() as conn:
         before = {i.id for i in list_issues(conn, None, "sent")}
     report = send_due(db, config)

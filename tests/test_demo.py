@@ -39,6 +39,18 @@ def test_demo_runs_the_whole_path_offline(cli, tmp_path: Path):
         html = message.get_body(("html",)).get_content()
         assert "%%" not in html  # every placeholder filled
 
+    # the workspace's demo user can log in with the password the demo printed
+    from newsletter import accounts
+    from newsletter.cli.demo import demo_config
+
+    config = demo_config(folder)
+    from newsletter.db import open_db
+
+    db = open_db(config.settings.database_url)
+    user, token = accounts.login(db, config, report["login_user"], report["login_password"], "127.0.0.1")
+    assert user.role == "admin" and accounts.session_user(db, config, token).name == "demo"  # type: ignore[union-attr]
+    db.dispose()
+
     # a second run collects, queues and sends nothing new
     again = json.loads(cli("demo", "--dir", str(folder), "--json").output)
     assert (again["collected"], again["queued"], again["sent"]) == (0, 0, 0)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select, update
@@ -18,6 +19,7 @@ from sqlalchemy import func, select, update
 from newsletter.db.schema import items
 from newsletter.db.schema import outbox as outbox_table
 from newsletter.db.types import utcnow
+from newsletter.errors import ApprovalBlocked
 from newsletter.schedule import SingleInstanceLock, build_scheduler, job_specs, run_collect
 from tests.conftest import MINIMAL_CONFIG, REPO
 
@@ -130,7 +132,10 @@ def test_weekly_jobs_draft_for_reviewers_and_send_when_due(make_config, http_ser
     assert run_draft(str(config.path)) == [issue_id]  # refreshing the same week's draft
 
     manage.add(db, config, "modtager@example.dk", ["ugebrev"], consent_source="test", added_by="test")
-    review.approve(db, issue_id, by="lene")
+    # the test config has no postal address: a preflight error that blocks approval (issue 8 §8)
+    with pytest.raises(ApprovalBlocked, match="preflight error"):
+        review.approve(db, issue_id, by="lene")
+    review.approve(db, issue_id, by="lene", override="test config without a postal address")
     queue_issue(db, config, issue_id, at=utcnow() + timedelta(hours=1))
     run_send(str(config.path))
     assert [_to(m) for m in _messages(outbox)].count("modtager@example.dk") == 0  # not due yet

@@ -74,7 +74,7 @@ def _print_report(report: CollectReport) -> None:
             continue  # counted below; `newsletter sources` lists them
         style = OUTCOME_STYLE.get(s.outcome, "")
         table.add_row(s.key, f"[{style}]{s.outcome}[/]", str(s.status or ""), str(s.new_items),
-                      str(s.seen_items), f"{s.duration_ms / 1000:.1f} s" if s.outcome != "skipped" else "",
+                      str(s.seen_items), _time(s),
                       _problem(s))
     out = _out()
     if not report.sources:
@@ -89,6 +89,14 @@ def _print_report(report: CollectReport) -> None:
         line += (f" {len(disabled)} {_plural(len(disabled), 'source')} switched off in feeds.yaml "
                  "(enabled: false) not fetched.")
     out.print(line)
+
+
+def _time(s: SourceReport) -> str:
+    """Fetch time, and apart from it the wait for a per-host slot (not part of the deadline)."""
+    if s.outcome == "skipped":
+        return ""
+    queued = f" (+{s.queued_ms / 1000:.1f} s queued)" if s.queued_ms >= 100 else ""
+    return f"{(s.duration_ms - s.queued_ms) / 1000:.1f} s{queued}"
 
 
 def _is_disabled(source: SourceReport) -> bool:

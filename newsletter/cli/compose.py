@@ -90,6 +90,7 @@ def issue_group() -> None:
 def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     """Print the issue's texts, sections and items (item ids are used by `issue edit`)."""
     from newsletter import review
+    from newsletter.render import last_findings
     from newsletter.render.context import partner_name
 
     issue, placed = review.get(app.read_db, issue_id)
@@ -100,6 +101,9 @@ def issue_show(app: App, issue_id: int, as_json: bool) -> None:
     if issue.approved_at:
         click.echo(f"Approved by {issue.approved_by} at {local_time(issue.approved_at)}")
     click.echo(f"Subject:   {issue.subject}\nPreheader: {issue.preheader}\nIntro:     {issue.intro}")
+    for finding in last_findings(app.db, issue.id):
+        if finding.level != "info":  # what the last render did or found (issue 8: the fitting note)
+            click.echo(f"Render {finding.level}: {finding.check}: {finding.message}")
     newsletter = app.config.newsletter(issue.newsletter_key)
     for key in app.config.sections_of(newsletter):
         section = app.config.section(key)
@@ -225,12 +229,17 @@ def render_cmd(app: App, issue_id: int, out: Path | None, offline: bool, as_json
 @main.command("approve")
 @click.argument("issue_id", type=int)
 @by_option
+@click.option("--override", default=None, metavar="REASON",
+              help="Approve despite preflight errors; the reason is kept in the audit log.")
 @pass_app
-def approve_cmd(app: App, issue_id: int, by: str) -> None:
-    """Approve an issue for sending (records who and when)."""
+def approve_cmd(app: App, issue_id: int, by: str, override: str | None) -> None:
+    """Approve a rendered issue for sending (records who and when).
+
+    Refused when the issue changed after its last render, or has preflight errors (unless
+    --override gives a reason); with team.four_eyes the last editor may not approve."""
     from newsletter import review
 
-    issue = review.approve(app.db, issue_id, by)
+    issue = review.approve(app.db, issue_id, by, override=override, four_eyes=app.config.data.team.four_eyes)
     click.echo(f"Issue {issue.id} approved by {issue.approved_by} at {local_time(issue.approved_at)}.")
 
 

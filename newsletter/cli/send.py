@@ -63,6 +63,11 @@ def test_send_cmd(app: App, issue_id: int, to: str, as_json: bool) -> None:
             problems.append(str(e).rstrip("."))
     if problems:  # one bad address sends nothing: the reviewers get the same copy or none
         raise click.BadParameter("; ".join(problems) + ". Nothing was sent", param_hint="--to")
+    from newsletter.render.preflight.base_url import advice, is_real_mail, problem
+
+    settings = app.config.settings
+    if is_real_mail(settings.smtp_url) and problem(settings.base_url):
+        click.echo(f"Warning: {advice(settings.base_url)}", err=True)  # reviewers only: not refused
     replies = run.test_send(app.db, app.config, issue_id, addresses)
     if as_json:
         print_json([{"to": a, "reply": r} for a, r in zip(addresses, replies, strict=True)])
@@ -78,15 +83,39 @@ def test_send_cmd(app: App, issue_id: int, to: str, as_json: bool) -> None:
 @json_option
 @pass_app
 def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
-    """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op)."""
+    """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op).
+
+    On a queued issue, --at moves the rows not yet sent to the new time."""
+    from newsletter.render.preflight.base_url import require_public
+
+    require_public(app.config, "queue")  # the rows keep unsubscribe links built from BASE_URL
     report = run.queue_issue(app.db, app.config, issue_id, _parse_at(at))
     if as_json:
         print_json(report)
+    elif report.moved:
+        click.echo(f"Issue {issue_id} was already queued; its messages not yet sent now go out from "
+                   f"{local_time(report.send_after)}.")
     elif report.already_queued:
         click.echo(f"Issue {issue_id} was already queued (from {local_time(report.send_after)}); nothing added.")
     else:
         click.echo(f"Queued issue {issue_id} for {report.added} subscribers, "
                    f"from {local_time(report.send_after)}.")
+
+
+@main.command("unqueue")
+@click.argument("issue_id", type=int)
+@json_option
+@pass_app
+def unqueue_cmd(app: App, issue_id: int, as_json: bool) -> None:
+    """Cancel a queued or scheduled issue: messages not yet sent are withdrawn, the issue is approved again."""
+    report = run.unqueue(app.db, issue_id)
+    if as_json:
+        print_json(report)
+        return
+    click.echo(f"Issue {issue_id} cancelled: {report.withdrawn} messages withdrawn, {report.already_sent} "
+               f"already sent. It is approved again; queue it with newsletter queue {issue_id} --at ...")
+    if report.in_flight:
+        click.echo(f"{report.in_flight} messages were being sent at that moment and will still go out.")
 
 
 @main.command("send")
@@ -97,6 +126,9 @@ def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
 @pass_app
 def send_cmd(app: App, workers: int | None, rate: float | None, wait: bool, as_json: bool) -> None:
     """Send due outbox rows. SIGTERM or Ctrl-C finishes the messages in flight and stops."""
+    from newsletter.render.preflight.base_url import require_public
+
+    require_public(app.config, "send")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     options = run.SendOptions(workers=workers, rate_per_second=rate, wait=wait)
@@ -160,6 +192,10 @@ def _print_report(report: SendReport) -> None:
         click.echo(f"Stopped; {report.released} claimed rows were handed back to the queue.")
     if report.stopped == "hourly limit":
         click.echo("The hourly limit (send.rate_per_hour) is reached; the rest waits for the next run.")
+    if report.unknown:
+        click.echo(f"Warning: {report.unknown} messages have an unknown fate: the server got the whole message "
+                   "but its final reply never came. They are NOT resent automatically; see `newsletter outbox`.",
+                   err=True)
     if report.unknown_found:
         click.echo(f"Warning: {report.unknown_found} rows were found between 'sending' and 'sent' after a crash. "
                    "They are NOT resent automatically; see `newsletter outbox` and the README section 'Never twice, never lost'.", err=True)
@@ -202,7 +238,8 @@ def outbox_cmd(ctx: click.Context, issue_id: int | None, n_errors: int, as_json:
                     [[e.row_id, e.issue_id, e.email, e.status, e.attempts, shorten(e.error, 100)] for e in errors])
     unknown = sum(c.get("unknown", 0) for c in by_issue.values())
     if unknown:
-        click.echo(f"{unknown} rows have an unknown fate (the sender stopped between 'sending' and 'sent'). "
+        click.echo(f"{unknown} rows have an unknown fate (the sender stopped between 'sending' and 'sent', or the "
+                   "server's reply to the end of the message never came). "
                    "Check the mail server's log, then `newsletter outbox resolve ISSUE --mark-sent` or `--resend`.")
 
 

@@ -223,7 +223,7 @@ def check_secret_key(secret_key: str, base_url: str, from_environment: bool) -> 
               help="Trust X-Forwarded-For from the proxy (FORWARDED_ALLOW_IPS) for the per-IP limit.")
 @pass_app
 def serve_cmd(app: App, host: str, port: int, proxy_headers: bool) -> None:
-    """Start the web app (public subscriber pages; the team's pages come later)."""
+    """Start the web app: the public subscriber pages, and the team's workspace at /team/."""
     import uvicorn
 
     from newsletter.web import create_app
@@ -232,6 +232,7 @@ def serve_cmd(app: App, host: str, port: int, proxy_headers: bool) -> None:
     for warning in check_secret_key(settings.secret_key, settings.base_url, bool(os.environ.get("SECRET_KEY"))):
         click.echo(f"Warning: {warning}", err=True)
     app.db  # noqa: B018 - migrate before the first request
-    click.echo(f"Serving on http://{host}:{port} (BASE_URL {settings.base_url})", err=True)
+    click.echo(f"Serving on http://{host}:{port} (BASE_URL {settings.base_url}); the team's workspace is "
+               f"at http://{host}:{port}/team/", err=True)
     uvicorn.run(create_app(app.config), host=host, port=port, proxy_headers=proxy_headers,
                 server_header=False, log_level="info" if app.verbose else "warning")

@@ -195,7 +195,7 @@ class _Run:
                                    duration_ms=_ms(started), warnings=tuple(warnings))
             await self._write(self._record, state.id, outcome)
             return SourceReport(state.key, "not_modified", status=304, duration_ms=outcome.duration_ms,
-                                warnings=tuple(warnings))
+                                warnings=tuple(warnings), queued_ms=fetched.queued_ms)
         items, pending, more = await self._cpu(
             parse_and_clean, state.kind, fetched.body, dict(fetched.headers), fetched.url,
             source.selectors, source.max_items, self.now, self.config.collect.summary_chars)
@@ -212,7 +212,8 @@ class _Run:
         new = await self._write(self._store, state, items, outcome, source.language)
         return SourceReport(state.key, "ok", status=fetched.status, new_items=new,
                             seen_items=len(items), bytes=fetched.bytes,
-                            duration_ms=outcome.duration_ms, warnings=tuple(warnings))
+                            duration_ms=outcome.duration_ms, warnings=tuple(warnings),
+                            queued_ms=fetched.queued_ms)
 
     async def _read_pages(self, state: SourceState, entries: list[Entry],
                           warnings: list[str]) -> list[Entry]:

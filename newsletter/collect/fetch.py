@@ -14,7 +14,7 @@ import mimetypes
 import ssl
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
@@ -48,6 +48,7 @@ class Fetched:
     last_modified: str | None
     bytes: int  # as transferred (compressed)
     moved_to: str | None = None  # the target of a permanent redirect: update feeds.yaml
+    queued_ms: int = 0  # time spent waiting for a per-host slot (not counted in the deadline)
 
     @property
     def not_modified(self) -> bool:
@@ -94,16 +95,34 @@ def http_problem(status: int, url: str) -> str:
     return f"{head} (check the URL in feeds.yaml)"
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 class _Inflater:
-    """Content-Encoding decoder with a hard output limit."""
+    """Content-Encoding decoder with a hard output limit.
+
+    A body sent without Content-Encoding that starts with the gzip magic bytes (a
+    misconfigured server serving ``feed.xml.gz``, or compressing twice) is inflated too, under
+    the same cap (issue 8): no feed or page starts with 0x1f 0x8b.
+    """
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         # 32 + MAX_WBITS accepts both gzip and zlib headers; "deflate" is often either.
         self._z = zlib.decompressobj(32 + zlib.MAX_WBITS) if encoding else None
+        self._sniffing = not encoding
+        self._head = b""
 
     def feed(self, chunk: bytes, room: int) -> bytes:
         """Decode ``chunk``; never returns more than ``room + 1`` bytes."""
+        if self._sniffing:
+            self._head += chunk
+            if len(self._head) < len(GZIP_MAGIC):
+                return b""
+            chunk, self._head, self._sniffing = self._head, b"", False
+            if chunk.startswith(GZIP_MAGIC):
+                self.encoding = "gzip (undeclared)"
+                self._z = zlib.decompressobj(32 + zlib.MAX_WBITS)
         if self._z is None:
             return chunk[:room + 1]
         out = self._z.decompress(chunk, room + 1)
@@ -113,6 +132,44 @@ class _Inflater:
             self._z = zlib.decompressobj(32 + zlib.MAX_WBITS)
             out += self._z.decompress(rest, room + 1 - len(out))
         return out
+
+    def rest(self) -> bytes:
+        """What is still held back at the end of the body (a body shorter than the magic)."""
+        head, self._head = self._head, b""
+        return head
+
+
+class _Clock:
+    """The per-source deadline, counted only while a request is in flight (issue 8).
+
+    Waiting for a per-host slot does not count: a fast feed queued behind stalled ones on
+    the same host is still fetched, and the queue time is reported apart (``queued_ms``).
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.left = deadline
+        self.timer: asyncio.Timeout | None = None
+        self.queued_ms = 0
+        self._since: float | None = None
+        self._queued_since: float | None = None
+
+    def queue(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._since is not None:
+            self.left -= loop.time() - self._since
+            self._since = None
+        self._queued_since = loop.time()
+        if self.timer is not None:
+            self.timer.reschedule(None)
+
+    def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._queued_since is not None:
+            self.queued_ms += int((loop.time() - self._queued_since) * 1000)
+            self._queued_since = None
+        self._since = loop.time()
+        if self.timer is not None:
+            self.timer.reschedule(loop.time() + max(self.left, 0.0))
 
 
 class Fetcher:
@@ -175,14 +232,20 @@ class Fetcher:
         if scheme not in ("http", "https"):
             raise FetchError(key, f"cannot fetch {url!r}: only http, https and file URLs are supported")
         async with self._overall:
+            clock = _Clock(self.cfg.deadline)
             try:
-                async with asyncio.timeout(self.cfg.deadline):
-                    return await self._get(key, url, etag, last_modified)
+                async with asyncio.timeout(None) as timer:
+                    clock.timer = timer
+                    fetched = await self._get(key, url, etag, last_modified, clock)
+                    return replace(fetched, queued_ms=clock.queued_ms)
             except TimeoutError:
+                waited = (f"; before that it waited {clock.queued_ms / 1000:.1f} s for a free connection to "
+                          f"{urlsplit(url).netloc} (collect.per_host)") if clock.queued_ms >= 1000 else ""
                 raise FetchError(key, f"no answer within {self.cfg.deadline:g} s (deadline) from {url}"
-                                      " (the site is very slow or hangs; try it in a browser)") from None
+                                      f" (the site is very slow or hangs; try it in a browser){waited}") from None
 
-    async def _get(self, key: str, url: str, etag: str | None, last_modified: str | None) -> Fetched:
+    async def _get(self, key: str, url: str, etag: str | None, last_modified: str | None,
+                   clock: _Clock) -> Fetched:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -194,7 +257,9 @@ class Fetcher:
         for _ in range(self.cfg.max_redirects + 1):
             # the per-host slot is taken for each hop's own server: a source that redirects to
             # another host counts against that host, not the one named in feeds.yaml
+            clock.queue()
             async with self._host_limit(current):
+                clock.run()
                 client = self._client(current)
                 request = client.build_request("GET", current, headers=headers)
                 try:
@@ -272,8 +337,10 @@ class Fetcher:
                 if size > cap:
                     raise too_big
                 parts.append(out)
+            parts.append(inflater.rest())
         except zlib.error as e:
-            raise FetchError(key, f"the body from {url} is not valid {encoding} ({e})", response.status_code) from e
+            raise FetchError(key, f"the body from {url} is not valid {inflater.encoding} ({e})",
+                             response.status_code) from e
         except httpx.HTTPError as e:
             raise network_error(key, url, e, self.cfg) from e
         return b"".join(parts), wire

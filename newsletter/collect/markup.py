@@ -8,6 +8,7 @@ import codecs
 import html
 import re
 from collections.abc import Iterator, Mapping
+from html.entities import html5
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -143,4 +144,34 @@ def _attribute(tag: str, name: str) -> str | None:
     match = re.search(_ATTR.format(name=re.escape(name)), tag, re.IGNORECASE)
     if not match:
         return None
-    return html.unescape(next(g for g in match.groups() if g is not None))
+    return unescape_attribute(next(g for g in match.groups() if g is not None))
+
+
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+
+
+def unescape_attribute(value: str) -> str:
+    """An attribute value decoded the way a browser decodes it (WHATWG HTML, "named character
+    reference state"): like ``html.unescape``, except that a reference without its ";" that is
+    followed by "=" or a letter or digit stays as written, so "?id=1&region=syd" keeps
+    "&region" and "&amp=1" keeps "&amp" (``html.unescape`` makes them "®ion" and "&=1";
+    issue 8, §2). libxml2's HTML parser, which the html kind uses, agrees (a test checks it)."""
+    if "&" not in value:
+        return value
+
+    def one(match: re.Match[str]) -> str:
+        ref = match.group(1)
+        if ref[0] == "#":
+            return html.unescape(match.group(0))
+        if ref in html5:
+            return html5[ref]
+        for end in range(min(len(ref), 32), 1, -1):
+            legacy = ref[:end]
+            if legacy in html5 and not legacy.endswith(";"):  # the names allowed without ";"
+                after = ref[end:end + 1]
+                if after == "=" or (after.isascii() and after.isalnum()):
+                    return match.group(0)
+                return html5[legacy] + ref[end:]
+        return match.group(0)
+
+    return _CHARREF.sub(one, value)

@@ -190,10 +190,12 @@ def issue_items_full(conn: Connection, issue_id: int) -> list[IssueItem]:
 # --- renders --------------------------------------------------------------------------------
 
 def insert_render(conn: Connection, issue_id: int, *, subject: str, preheader: str, html: str,
-                  text: str, web_html: str, preflight: list[Mapping[str, Any]]) -> int:
+                  text: str, web_html: str, preflight: list[Mapping[str, Any]],
+                  placeholder_token: str = "") -> int:
     result = conn.execute(insert(renders).values(
         issue_id=issue_id, created_at=utcnow(), subject=subject, preheader=preheader, html=html,
-        text=text, web_html=web_html, preflight=json.dumps(list(preflight), ensure_ascii=False)))
+        text=text, web_html=web_html, preflight=json.dumps(list(preflight), ensure_ascii=False),
+        placeholder_token=placeholder_token or None))
     return inserted_id(result)
 
 
@@ -235,3 +237,16 @@ def audit_entries(conn: Connection, object_type: str, object_id: int) -> list[di
     return entries
 
 
+
+
+# --- the workspace (issue 9) ----------------------------------------------------------------
+
+def set_pinned(conn: Connection, item_id: int, pinned: bool) -> None:
+    conn.execute(update(items).where(items.c.id == item_id).values(pinned=pinned))
+
+
+def new_items_since(conn: Connection, since: datetime, issue_id: int) -> int:
+    """Items collected after ``since`` that the issue does not hold yet ("5 new since Tuesday")."""
+    placed = select(issue_items.c.item_id).where(issue_items.c.issue_id == issue_id)
+    return int(conn.scalar(select(func.count()).select_from(items).where(
+        items.c.first_seen_at > since, items.c.removed_at.is_(None), items.c.id.not_in(placed))) or 0)

@@ -45,7 +45,7 @@ def save_issue(conn: Connection, issue: QueuedIssue, send_after: datetime, now: 
     conn.execute(insert(outbox_issues).values(
         issue_id=issue.issue_id, newsletter_key=issue.newsletter_key, subject=issue.subject,
         preheader=issue.preheader, html=issue.html, text=issue.text, web_url=issue.web_url,
-        send_after=send_after, queued_at=now,
+        send_after=send_after, queued_at=now, placeholder_token=issue.placeholder_token or None,
     ))
     return True
 
@@ -60,7 +60,7 @@ def get_issue(conn: Connection, issue_id: int) -> QueuedIssue | None:
     if row is None:
         return None
     return QueuedIssue(row.issue_id, row.newsletter_key, row.subject, row.preheader, row.html, row.text,
-                       row.web_url)
+                       row.web_url, row.placeholder_token or "")
 
 
 def add_rows(conn: Connection, issue_id: int, newsletter_key: str, rows: Sequence[NewRow],
@@ -217,7 +217,7 @@ def apply(conn: Connection, owner: str, changes: Sequence[Change], now: datetime
         elif change.kind == "retry":
             conn.execute(_TO_RETRY, {**base, "b_id": change.row_id, "b_error": change.error[:2000],
                                      "b_after": change.send_after or now})
-        elif change.kind in (FAILED, BOUNCED):
+        elif change.kind in (FAILED, BOUNCED, UNKNOWN):
             conn.execute(_TO_FINAL, {**base, "b_id": change.row_id, "b_status": change.kind,
                                      "b_error": change.error[:2000]})
         elif change.kind == "release":
@@ -406,12 +406,43 @@ def statuses_by_email(conn: Connection, issue_id: int) -> dict[str, str]:
     return dict(conn.execute(select(outbox.c.email, outbox.c.status).where(outbox.c.issue_id == issue_id)).all())
 
 
+# --- cancel and reschedule (issue 9 §5) ------------------------------------------------------
+
+def withdraw_pending(conn: Connection, issue_id: int) -> int:
+    """Delete the rows of an issue that have not been handed to a worker yet."""
+    return int(conn.execute(delete(outbox).where(outbox.c.issue_id == issue_id,
+                                                 outbox.c.status == PENDING)).rowcount)
+
+
+def in_flight(conn: Connection, issue_id: int) -> int:
+    """Rows a worker holds right now (leased or sending): they will still go out."""
+    return int(conn.scalar(select(func.count()).select_from(outbox).where(
+        outbox.c.issue_id == issue_id, outbox.c.status.in_((LEASED, SENDING)))) or 0)
+
+
+def drop_frozen(conn: Connection, issue_id: int) -> None:
+    """Forget the frozen issue when no row of it is left (a later queue freezes it anew)."""
+    if not _count(conn, issue_id):
+        conn.execute(delete(outbox_issues).where(outbox_issues.c.issue_id == issue_id))
+
+
+def move_pending(conn: Connection, issue_id: int, send_after: datetime, now: datetime) -> int:
+    conn.execute(update(outbox_issues).where(outbox_issues.c.issue_id == issue_id).values(send_after=send_after))
+    return int(conn.execute(update(outbox).where(outbox.c.issue_id == issue_id, outbox.c.status == PENDING)
+                            .values(send_after=send_after, updated_at=now)).rowcount)
+
+
+def move_frozen(conn: Connection, issue_id: int, send_after: datetime) -> None:
+    conn.execute(update(outbox_issues).where(outbox_issues.c.issue_id == issue_id).values(send_after=send_after))
+
+
 __all__ = [
     "active_subscribers", "add_rows", "apply", "bounce_streak", "claim", "counts", "deliveries_of", "due_count",
     "erase_subscriber",
     "get_issue", "issue_send_after", "row_subscriber", "sent_since", "subscription_id",
     "next_due", "recent_errors", "recover", "release", "requeue", "resolve_unknown",
     "save_issue", "skip", "statuses_by_email", "SENT", "FAILED",
+    "withdraw_pending", "in_flight", "drop_frozen", "move_pending", "move_frozen",
 ]
 
 

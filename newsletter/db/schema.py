@@ -6,6 +6,8 @@ that creates it. Queries live in the per-domain modules beside this one.
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -170,6 +172,8 @@ renders = Table(
     Column("text", Text, nullable=False),
     Column("web_html", Text, nullable=False),
     Column("preflight", Text, nullable=False, default="[]"),  # JSON list of findings
+    # the random token of this render's placeholders (issue 8); NULL: made before, bare %%name%%
+    Column("placeholder_token", String(32)),
     Index("ix_renders_issue_id", "issue_id"),
 )
 
@@ -188,9 +192,17 @@ audit_log = Table(
 
 # --- subscribers (issue 4) ---------------------------------------------------------------
 
+def new_link_key() -> str:
+    """A subscriber's link key: every signed link names it, so a link works only for the row it
+    was made for (issue 8). 16 URL-safe characters, 96 random bits."""
+    return secrets.token_urlsafe(12)
+
+
 subscribers = Table(
     "subscribers",
     metadata,
+    # AUTOINCREMENT on SQLite (sqlite_autoincrement below): an erased person's id is never
+    # given to the next sign-up (issue 8, migration 0008). PostgreSQL's sequence never reuses.
     Column("id", Integer, primary_key=True),
     # normalised (lower case, punycode domain): the identity; email_display: as typed
     Column("email", String(320), nullable=False, unique=True),
@@ -203,6 +215,28 @@ subscribers = Table(
     Column("confirm_sent_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # random, per row; every unsubscribe and preferences link carries it (migration 0008)
+    Column("link_key", String(32), nullable=False, default=new_link_key),
+    sqlite_autoincrement=True,
+)
+
+# One web sign-up: what that person asked for (issue 8). The confirmation link carries the
+# request's nonce and confirms exactly these newsletters and details, nothing a later form
+# for the same address added. Deleted with the subscriber (erasure) and when used.
+signup_requests = Table(
+    "signup_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("nonce", String(64), nullable=False, unique=True),
+    Column("newsletters", JSON, nullable=False),  # list of newsletter keys
+    Column("email_display", String(320), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("organisation", String(200), nullable=False, default=""),
+    Column("language", String(2), nullable=False, default="da"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_signup_requests_subscriber_id", "subscriber_id"),
+    sqlite_autoincrement=True,
 )
 
 subscriptions = Table(
@@ -283,6 +317,7 @@ outbox_issues = Table(
     Column("web_url", Text, nullable=False, default=""),
     Column("send_after", UTCDateTime, nullable=False),
     Column("queued_at", UTCDateTime, nullable=False),
+    Column("placeholder_token", String(32)),  # the render's token; NULL: queued before issue 8
 )
 
 # One row per (issue, subscriber). status: pending -> leased -> sending -> sent, or
@@ -312,6 +347,51 @@ outbox = Table(
     UniqueConstraint("issue_id", "subscriber_id"),
     Index("ix_outbox_status_send_after", "status", "send_after"),
     Index("ix_outbox_subscriber_id", "subscriber_id"),
+)
+
+# --- team workspace (issue 9, migration 0010) ----------------------------------------------
+# ids are never reused (AUTOINCREMENT on SQLite): an old audit entry or session never names
+# a later person.
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),  # the login name, shown in the audit log
+    Column("email", String(320), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # editor, approver, admin
+    Column("password_hash", Text),  # argon2id; None until the set-password link is used
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("set_token_hash", String(64)),  # sha256 of the one-time set-password token
+    Column("set_token_expires", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+    sqlite_autoincrement=True,
+)
+
+# One row per logged-in browser; the cookie holds the token, the table only its hash.
+team_sessions = Table(
+    "team_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index("ix_team_sessions_user_id", "user_id"),
+)
+
+# Every login attempt, for the per-account and per-IP limits; pruned after a day.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("account", String(100), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Index("ix_login_attempts_account_at", "account", "at"),
+    Index("ix_login_attempts_ip_at", "ip", "at"),
 )
 
 # --- schedule (issue 11) -------------------------------------------------------------------------

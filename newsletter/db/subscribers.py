@@ -11,11 +11,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from newsletter.db.schema import (
     consent_records,
     rate_limit_hits,
+    signup_requests,
     subscribers,
     subscription_sections,
     subscriptions,
@@ -42,6 +56,7 @@ class SubscriberRow:
     confirm_sent_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    link_key: str  # every unsubscribe/preferences link names it (issue 8)
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,19 @@ class ConsentRow:
     consent_text: str | None
 
 
+@dataclass(frozen=True)
+class SignupRequestRow:
+    id: int
+    subscriber_id: int
+    nonce: str
+    newsletters: tuple[str, ...]
+    email_display: str
+    name: str
+    organisation: str
+    language: str
+    created_at: datetime
+
+
 _SUBSCRIBER_COLUMNS = [subscribers.c[name] for name in SubscriberRow.__dataclass_fields__]
 
 
@@ -96,6 +124,13 @@ def insert_subscriber(conn: Connection, *, email: str, email_display: str, name:
         email=email, email_display=email_display, name=name, organisation=organisation,
         language=language, created_at=now, updated_at=now))
     return inserted_id(result)
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """A UNIQUE/primary-key clash (two requests inserting the same address at once), as
+    opposed to another integrity problem."""
+    text = str(error.orig).lower()
+    return "unique" in text or "duplicate key" in text
 
 
 def update_subscriber(conn: Connection, subscriber_id: int, now: datetime, **values: object) -> None:
@@ -211,6 +246,58 @@ def set_sections(conn: Connection, subscription_id: int, sections: Iterable[str]
                  .values(all_sections=sections is None, updated_at=now))
 
 
+# --- sign-up requests (issue 8) ----------------------------------------------------------------
+
+def insert_signup_request(conn: Connection, *, subscriber_id: int, nonce: str, newsletters: Sequence[str],
+                          email_display: str, name: str, organisation: str, language: str,
+                          now: datetime) -> int:
+    result = conn.execute(insert(signup_requests).values(
+        subscriber_id=subscriber_id, nonce=nonce, newsletters=list(newsletters), email_display=email_display,
+        name=name, organisation=organisation, language=language, created_at=now))
+    return inserted_id(result)
+
+
+def _request(row: object) -> SignupRequestRow:
+    values = dict(row._mapping)  # type: ignore[attr-defined]
+    values["newsletters"] = tuple(values["newsletters"] or ())
+    return SignupRequestRow(**values)
+
+
+def find_signup_request(conn: Connection, subscriber_id: int, nonce: str) -> SignupRequestRow | None:
+    row = conn.execute(select(signup_requests).where(signup_requests.c.subscriber_id == subscriber_id,
+                                                     signup_requests.c.nonce == nonce)).first()
+    return _request(row) if row else None
+
+
+def latest_signup_request(conn: Connection, subscriber_id: int) -> SignupRequestRow | None:
+    row = conn.execute(select(signup_requests).where(signup_requests.c.subscriber_id == subscriber_id)
+                       .order_by(signup_requests.c.id.desc()).limit(1)).first()
+    return _request(row) if row else None
+
+
+def delete_signup_requests(conn: Connection, subscriber_id: int, before: datetime | None = None,
+                           request_id: int | None = None) -> None:
+    """Delete one request (``request_id``), or the subscriber's requests made before ``before``
+    (expired links), or all of them."""
+    query = delete(signup_requests).where(signup_requests.c.subscriber_id == subscriber_id)
+    if request_id is not None:
+        query = query.where(signup_requests.c.id == request_id)
+    if before is not None:
+        query = query.where(signup_requests.c.created_at < before)
+    conn.execute(query)
+
+
+def mark_confirmation_sent(conn: Connection, subscriber_id: int, at: datetime | None,
+                           only_if: datetime | None = None) -> bool:
+    """Set (or clear, with ``at=None``) when the last confirmation/link mail went out. With
+    ``only_if``, only while it still has that value (a failed background send gives the slot
+    back, unless a newer request took it). Returns whether a row changed."""
+    query = update(subscribers).where(subscribers.c.id == subscriber_id)
+    if only_if is not None:
+        query = query.where(subscribers.c.confirm_sent_at == only_if)
+    return bool(conn.execute(query.values(confirm_sent_at=at)).rowcount)
+
+
 # --- consent records -----------------------------------------------------------------------
 
 def add_consent(conn: Connection, subscription_id: int, *, action: str, source: str, detail: str,
@@ -273,6 +360,17 @@ def existing_by_email(conn: Connection, emails: Sequence[str], newsletter_key: s
     return result
 
 
+def lock_for_import(conn: Connection) -> None:
+    """Make imports take turns: the second of two imports run at once waits for the first to
+    commit, then sees its rows (instead of both inserting the same addresses). Call first in
+    the import's transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(804004)"))  # any constant: "the import"
+    else:
+        # SQLite: take the write lock now (the busy timeout makes the second import wait)
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def insert_subscribers_many(conn: Connection, rows: list[dict[str, object]]) -> list[int]:
     if not rows:
         return []
@@ -295,10 +393,11 @@ def insert_consents_many(conn: Connection, rows: list[dict[str, object]]) -> Non
 # --- recipients for the outbox -------------------------------------------------------------
 
 def recipients_query(newsletter_key: str,
-                     sections: Sequence[str] | None = None) -> Select[int, str, str, str]:
+                     sections: Sequence[str] | None = None) -> Select[int, str, str, str, str]:
     """Active subscribers of a newsletter; with ``sections``, only those who want at least one
     of them (a subscriber with every section wants all)."""
-    query = (select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.language)
+    query = (select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.language,
+                    subscribers.c.link_key)
              .join(subscriptions, subscriptions.c.subscriber_id == subscribers.c.id)
              .where(subscriptions.c.newsletter_key == newsletter_key, subscriptions.c.status == "active")
              .order_by(subscribers.c.id))
@@ -312,8 +411,8 @@ def recipients_query(newsletter_key: str,
 def iter_recipients(conn: Connection, newsletter_key: str, sections: Sequence[str] | None = None,
                     batch: int = 2000) -> Iterator[Recipient]:
     result = conn.execution_options(yield_per=batch).execute(recipients_query(newsletter_key, sections))
-    for sid, email, name, language in result:
-        yield Recipient(subscriber_id=sid, email=email, name=name, language=language)
+    for sid, email, name, language, link_key in result:
+        yield Recipient(subscriber_id=sid, email=email, name=name, language=language, link_key=link_key)
 
 
 # --- rate limit (web) -------------------------------------------------------------------------

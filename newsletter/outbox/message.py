@@ -27,9 +27,9 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from urllib.parse import quote
 
-from newsletter.errors import ConfigError
+from newsletter.errors import ConfigError, UnsendableError
 from newsletter.outbox.models import QueuedIssue
-from newsletter.render.placeholders import PATTERN
+from newsletter.render.placeholders import pattern
 
 _TEXT_MARK = "XNEWSLETTERTEXTBODYX"
 _HTML_MARK = "XNEWSLETTERHTMLBODYX"
@@ -104,12 +104,13 @@ def _close_line(encoded: bytes) -> bytes:
     return prefix + last[:cut] + _SOFT + last[cut:] + _SOFT
 
 
-def _body_pieces(body: str) -> list[bytes | str]:
-    """Encoded literal chunks (bytes) and placeholder names (str), in order."""
+def _body_pieces(body: str, token: str) -> list[bytes | str]:
+    """Encoded literal chunks (bytes) and placeholder names (str), in order. Only the
+    placeholders of the render's ``token`` are cut out; any other ``%%...%%`` is content."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     if not body.endswith("\n"):
         body += "\n"
-    parts = PATTERN.split(body)
+    parts = pattern(token).split(body)
     pieces: list[bytes | str] = []
     for index, part in enumerate(parts):
         if index % 2:
@@ -179,11 +180,29 @@ class MessageTemplate:
         if identity.unsubscribe_mailto:
             subject = quote(f"afmeld {issue.newsletter_key}")
             mailto = f"mailto:{identity.unsubscribe_mailto}?subject={subject}"
-        return cls(head, middle, tail, _body_pieces(issue.text), _body_pieces(issue.html), identity,
-                   web_url, mailto)
+        token = issue.placeholder_token
+        return cls(head, middle, tail, _body_pieces(issue.text, token), _body_pieces(issue.html, token),
+                   identity, web_url, mailto)
 
     def render(self, person: PersonalValues, now: datetime) -> bytes:
-        """The full message for one recipient: CRLF line ends, lines under 998 bytes."""
+        """The full message for one recipient: CRLF line ends, lines under 998 bytes.
+
+        Raises ``UnsendableError`` when this recipient's values cannot go into a message (an
+        address that cannot be a header, a name the email package refuses): the worker fails
+        that one row and goes on (issue 8, §3)."""
+        if not _HEADER_ADDRESS.fullmatch(person.email):
+            raise UnsendableError(person.email[:320] or "(empty)",
+                                  f"the address {person.email[:120]!r} cannot be put in a To: header (spaces, "
+                                  "line breaks, <>, quotes or non-ASCII characters); correct or remove it")
+        try:
+            return self._render(person, now)
+        except UnsendableError:
+            raise
+        except (ValueError, TypeError, UnicodeError, IndexError) as e:
+            raise UnsendableError(person.email, f"the message could not be built for this recipient "
+                                                f"(name {person.name[:80]!r}): {type(e).__name__}: {e}") from e
+
+    def _render(self, person: PersonalValues, now: datetime) -> bytes:
         text_values = {
             "unsubscribe_url": person.unsubscribe_url,
             "preferences_url": person.preferences_url,
@@ -230,6 +249,10 @@ def _fill(pieces: list[bytes | str], encoded: Mapping[str, bytes]) -> list[bytes
 
 
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+# What may stand as the address in To: (and after MAIL FROM/RCPT TO): printable ASCII, an
+# atom-ish local part and a host name. No space, CR/LF, "<>", quotes, "," or ";": any of those
+# would let the value end the header or add a recipient (header injection).
+_HEADER_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 _ASCII_ATOM = re.compile(r"^[A-Za-z0-9 .'_-]*$")
 
 

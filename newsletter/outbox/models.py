@@ -32,6 +32,9 @@ class QueuedIssue:
     html: str
     text: str
     web_url: str = ""
+    # which placeholders are the template's (issue 8): only "%%name.<token>%%" is filled;
+    # "" for an issue queued before the token, whose bare "%%name%%" are filled as before
+    placeholder_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class Change:
     """One state change of one row, recorded by ``OutboxStore.record`` (many per transaction).
 
     kind: sending (guarded: only from 'leased' by the same owner), sent, retry, failed,
-    bounced, release, requeue (a 'failed' row back to pending: the server refused the issue).
+    bounced, unknown (the final reply after DATA never came), release, requeue (a 'failed' row back to pending: the server refused the issue).
     """
 
     kind: str

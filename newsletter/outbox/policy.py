@@ -16,18 +16,19 @@ from newsletter.errors import (
     ConnectFailedError,
     ContentRefusedError,
     DeliveryError,
+    DeliveryUnknownError,
     PermanentDeliveryError,
     RecipientRefusedError,
     ServerRefusedError,
 )
-from newsletter.outbox.models import BOUNCED, FAILED
+from newsletter.outbox.models import BOUNCED, FAILED, UNKNOWN
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What to do with a row after a failed attempt."""
 
-    kind: str  # "retry", FAILED, BOUNCED, "release" (hand back untried and stop the run)
+    kind: str  # "retry", FAILED, BOUNCED, UNKNOWN, "release" (hand back untried and stop the run)
     send_after: datetime | None = None
     stop_run: bool = False
 
@@ -44,6 +45,9 @@ def decide(error: DeliveryError, attempts: int, max_attempts: int, now: datetime
     """``attempts`` counts the attempt that just failed."""
     if isinstance(error, ServerRefusedError):
         return Outcome("release", stop_run=True)
+    if isinstance(error, DeliveryUnknownError):
+        # Never a retry: the server had the whole message and may have delivered it (issue 8, §5).
+        return Outcome(UNKNOWN)
     if isinstance(error, RecipientRefusedError):
         return Outcome(BOUNCED)
     if isinstance(error, ContentRefusedError):

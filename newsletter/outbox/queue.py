@@ -27,6 +27,7 @@ class QueueReport:
     added: int
     already_queued: bool
     send_after: datetime
+    moved: bool = False  # already queued, and its pending rows now go out at ``send_after``
 
 
 def message_id(domain: str) -> str:
@@ -36,13 +37,23 @@ def message_id(domain: str) -> str:
 
 
 def queue_rows(db: Database, issue: QueuedIssue, rows: Iterable[NewRow], send_after: datetime,
-               now: datetime) -> QueueReport:
-    """Freeze ``issue`` and add ``rows`` (streamed, in batches); a no-op if it was queued before."""
+               now: datetime, *, resume: bool = False, move: bool = False) -> QueueReport:
+    """Freeze ``issue`` and add ``rows`` (streamed, in batches); a no-op if it was queued before.
+
+    ``move``: already queued, move its pending rows to ``send_after`` (``queue N --at``).
+    ``resume``: queued before and cancelled (``unqueue``) after some rows went out: add the rows
+    again with the content frozen the first time; (issue, subscriber) stays unique, so nobody
+    who already got it gets it twice."""
     with db.begin() as conn:
-        if not q.save_issue(conn, issue, send_after, now):
+        if move and q.issue_send_after(conn, issue.issue_id) is not None:
+            q.move_pending(conn, issue.issue_id, send_after, now)
+            return QueueReport(issue.issue_id, 0, True, send_after, moved=True)
+        if not q.save_issue(conn, issue, send_after, now) and not resume:
             # Report the time the rows really go out, not this call's --at (which changes nothing).
             first = q.issue_send_after(conn, issue.issue_id) or send_after
             return QueueReport(issue.issue_id, 0, True, first)
+        if resume:
+            q.move_frozen(conn, issue.issue_id, send_after)
         added = 0
         for batch in _batches(iter(rows), BATCH):
             added += q.add_rows(conn, issue.issue_id, issue.newsletter_key, batch, send_after, now)

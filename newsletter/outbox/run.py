@@ -21,7 +21,7 @@ from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import outbox as q
 from newsletter.db.types import utcnow
-from newsletter.errors import ConfigError, IssueStateError
+from newsletter.errors import ApprovalBlocked, ConfigError, IssueStateError
 from newsletter.models import Issue
 from newsletter.outbox.message import (
     Identity,
@@ -48,8 +48,13 @@ def _domain(config: Config) -> str:
 
 
 def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None = None,
-                now: datetime | None = None) -> QueueReport:
-    """Queue an approved issue for every active subscriber whose sections match."""
+                now: datetime | None = None, by: str = "queue") -> QueueReport:
+    """Queue an approved issue for every active subscriber whose sections match.
+
+    Queued already: with ``at`` its pending rows move to that time (reschedule), without it
+    nothing changes. Refused when the render that would go out has preflight errors that the
+    approval did not override with a reason (issue 8 §8), so neither the CLI, the workspace nor
+    the scheduler sends an issue that failed its checks."""
     from newsletter.subscribers import personal_links, recipients
 
     issue, placed = review.get(db, issue_id)
@@ -57,21 +62,77 @@ def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None
         raise IssueStateError(f"issue {issue_id} is {issue.status}; only an approved issue can be queued "
                               f"(newsletter approve {issue_id} --by NAME)")
     now = now or utcnow()
+    if issue.status == "queued":
+        if at is None:
+            with db.connect() as conn:
+                first = q.issue_send_after(conn, issue_id) or now
+            return QueueReport(issue_id, 0, True, first)
+        report = queue_rows(db, _queued_copy(db, issue_id), (), at, now, move=True)
+        review.note(db, issue_id, by, "reschedule", {"at": at.isoformat()})
+        return report
     frozen = _frozen(db, config, issue)
+    _check_gate(db, issue_id)
     sections = sorted({p.section for p in placed if p.included}) or None
     domain = _domain(config)
     settings = config.settings
 
     def rows() -> Iterator[NewRow]:
         for r in recipients(db, issue.newsletter_key, sections):
-            links = personal_links(settings, r.subscriber_id, issue.newsletter_key)
+            links = personal_links(settings, r.subscriber_id, issue.newsletter_key, r.link_key)
             yield NewRow(r.subscriber_id, r.email, r.name, links.unsubscribe_url, links.preferences_url,
                          message_id(domain))
 
-    report = queue_rows(db, frozen, rows(), at or now, now)
-    if issue.status == "approved":
-        review.mark_queued(db, issue_id)
+    with db.connect() as conn:
+        resume = q.get_issue(conn, issue_id) is not None  # cancelled after some rows went out
+    report = queue_rows(db, frozen, rows(), at or now, now, resume=resume)
+    review.mark_queued(db, issue_id, by)
+    review.note(db, issue_id, by, "schedule", {"at": (at or now).isoformat(), "recipients": report.added})
     return report
+
+
+def _queued_copy(db: Database, issue_id: int) -> QueuedIssue:
+    with db.connect() as conn:
+        frozen = q.get_issue(conn, issue_id)
+    if frozen is None:
+        raise IssueStateError(f"issue {issue_id} is marked queued but has no outbox copy; "
+                              f"run newsletter unqueue {issue_id} and queue it again")
+    return frozen
+
+
+def _check_gate(db: Database, issue_id: int) -> None:
+    from newsletter.db import issues as iq
+
+    with db.connect() as conn:
+        render = iq.latest_render(conn, issue_id)
+    errors = [f["message"] for f in (render or {}).get("preflight", []) if f.get("level") == "error"]
+    overridden, _ = review.approval_override(db, issue_id)
+    if errors and not overridden:
+        raise ApprovalBlocked(f"issue {issue_id} has {len(errors)} preflight error(s) that its approval did "
+                              f"not override (first: {errors[0]}); fix them, render, and approve again")
+
+
+@dataclass(frozen=True)
+class UnqueueReport:
+    issue_id: int
+    withdrawn: int  # rows that will not go out
+    in_flight: int  # rows a worker holds right now: they still go out
+    already_sent: int
+
+
+def unqueue(db: Database, issue_id: int, by: str = "unqueue") -> UnqueueReport:
+    """Cancel a queued (or scheduled) issue: rows not yet sent are withdrawn and the issue is
+    approved again, ready to be queued at another time (``newsletter unqueue N``)."""
+    issue, _ = review.get(db, issue_id)
+    if issue.status != "queued":
+        raise IssueStateError(f"issue {issue_id} is {issue.status}; only a queued issue can be cancelled")
+    with db.begin() as conn:
+        withdrawn = q.withdraw_pending(conn, issue_id)
+        busy = q.in_flight(conn, issue_id)
+        sent = sum(c.count for c in q.counts(conn, issue_id) if c.status == "sent")
+        q.drop_frozen(conn, issue_id)
+    review.mark_unqueued(db, issue_id, by)
+    review.note(db, issue_id, by, "unqueue", {"withdrawn": withdrawn, "in_flight": busy, "sent": sent})
+    return UnqueueReport(issue_id, withdrawn, busy, sent)
 
 
 def _frozen(db: Database, config: Config, issue: Issue) -> QueuedIssue:
@@ -81,7 +142,7 @@ def _frozen(db: Database, config: Config, issue: Issue) -> QueuedIssue:
 
     rendered = rendered_for_send(db, config, issue.id)
     return QueuedIssue(issue.id, issue.newsletter_key, rendered.subject, rendered.preheader,
-                       rendered.html, rendered.text, web_url(config, issue))
+                       rendered.html, rendered.text, web_url(config, issue), rendered.placeholder_token)
 
 
 def template_factory(config: Config, identity: Identity | None = None) -> Callable[[QueuedIssue], MessageTemplate]:
@@ -130,10 +191,13 @@ def send_due(db: Database, config: Config, options: SendOptions = SendOptions(),
     wopts = worker_options(config, options)
     identity = identity_for(config)
     own_transport = transport is None
+    send = config.data.send
     transport = transport or open_transport(config.settings.smtp_url, pool_size=wopts.workers,
-                                            timeout=config.data.send.smtp_timeout)
-    store = DbOutboxStore(db, lease_seconds=config.data.send.lease_seconds,
-                          bounce_threshold=config.data.send.bounce_threshold)
+                                            timeout=send.smtp_timeout, data_timeout=send.smtp_data_timeout)
+    # A 'sending' row is held for as long as its final reply may take, so another process's
+    # recover() never calls a live transaction 'unknown' (its 250 could then not be recorded).
+    store = DbOutboxStore(db, lease_seconds=send.lease_seconds, bounce_threshold=send.bounce_threshold,
+                          sending_lease_seconds=send.lease_seconds + send.smtp_data_timeout)
     try:
         worker = Worker(store, transport, identity.from_email, template_factory(config, identity), wopts,
                         stop=stop, on_progress=on_progress)
@@ -172,7 +236,8 @@ def test_send(db: Database, config: Config, issue_id: int, to: list[str],
     template = MessageTemplate.build(frozen, identity, web_url=frozen.web_url, subject_prefix="[TEST] ")
     examples = example_values(config)
     own = transport is None
-    transport = transport or open_transport(config.settings.smtp_url, timeout=config.data.send.smtp_timeout)
+    transport = transport or open_transport(config.settings.smtp_url, timeout=config.data.send.smtp_timeout,
+                                            data_timeout=config.data.send.smtp_data_timeout)
     replies = []
     try:
         for address in to:
@@ -213,4 +278,4 @@ def resolve_unknown(db: Database, issue_id: int) -> int:
 
 
 __all__ = ["Issue", "OutboxStatus", "QueueReport", "SendOptions", "SendReport", "outbox_status", "queue_issue",
-           "requeue", "resolve_unknown", "send_due", "template_factory", "test_send"]
+           "requeue", "resolve_unknown", "send_due", "template_factory", "test_send", "unqueue", "UnqueueReport"]

@@ -60,10 +60,14 @@ def new_owner() -> str:
 
 class DbOutboxStore:
     def __init__(self, db: Database, lease_seconds: float = 300, bounce_threshold: int = 3,
-                 check_subscriptions: bool = True, clock: Callable[[], datetime] = utcnow) -> None:
+                 check_subscriptions: bool = True, clock: Callable[[], datetime] = utcnow,
+                 sending_lease_seconds: float | None = None) -> None:
         self.db = db
         self.owner = new_owner()
         self.lease = timedelta(seconds=lease_seconds)
+        # how long a row stays 'sending' before recover() may call it 'unknown': at least the
+        # longest a live worker waits for the server's final reply (send.smtp_data_timeout)
+        self.sending_lease = timedelta(seconds=max(lease_seconds, sending_lease_seconds or 0))
         self.bounce_threshold = bounce_threshold
         self.check_subscriptions = check_subscriptions
         self.clock = clock
@@ -101,7 +105,7 @@ class DbOutboxStore:
             conn = self._writer
             try:
                 with conn.begin():
-                    lost = q.apply(conn, self.owner, changes, now, now + self.lease)
+                    lost = q.apply(conn, self.owner, changes, now, now + self.sending_lease)
                     for change in changes:
                         if change.kind == BOUNCED:
                             self._count_bounce(conn, change.row_id, now)

@@ -11,6 +11,10 @@ A crash before 1 leaves the row 'leased': it returns to the queue when the lease
 crash between 1 and 3 leaves it 'sending': its fate is unknown and ``recover`` marks it
 'unknown' for a person to decide (README ("Never twice, never lost") says why we do not resend those). Each
 connection has at most one row in that window, so a crash leaves at most ``workers`` of them.
+
+The same holds without a crash (issue 8): a dropped connection or a missing reply after the
+final "." of DATA is 'unknown', not a retry (``DeliveryUnknownError``); an error while building
+one recipient's message fails that row, with the reason, and the run goes on.
 """
 
 from __future__ import annotations
@@ -24,9 +28,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from newsletter.db.types import utcnow
-from newsletter.errors import ContentRefusedError, DeliveryError, NewsletterError
+from newsletter.errors import (
+    ContentRefusedError,
+    DeliveryError,
+    DeliveryUnknownError,
+    NewsletterError,
+    UnsendableError,
+)
 from newsletter.outbox.message import MessageTemplate, PersonalValues
-from newsletter.outbox.models import BOUNCED, FAILED, Change, OutboxItem, QueuedIssue
+from newsletter.outbox.models import BOUNCED, FAILED, UNKNOWN, Change, OutboxItem, QueuedIssue
 from newsletter.outbox.policy import (
     RateLimiter,
     RefusalStreak,
@@ -50,6 +60,9 @@ class WorkerOptions:
     wait: bool = False  # keep running until no row is pending (waits for retries that are due later)
     max_connect_failures: int = 5  # in a row: the server is down, stop instead of burning attempts
     stop_after_content_refusals: int = 5  # the same 5xx after DATA for this many recipients in a row; 0 = never
+    # this many messages in a row without a final reply (or with an unexpected error): the
+    # server or the transport is broken; stop, so the rest stay pending instead of 'unknown'
+    stop_after_unknown: int = 5
     seed: int | None = None
 
 
@@ -61,6 +74,7 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     bounced: int = 0
+    unknown: int = 0  # the final reply after DATA never came (or an unexpected error): held for a person
     lost_leases: int = 0
     unknown_found: int = 0
     released: int = 0
@@ -93,6 +107,7 @@ class Worker:
         self._lock = threading.Lock()
         self._busy = 0
         self._connect_failures = 0
+        self._unknown_streak = 0
         self._templates: dict[int, MessageTemplate] = {}
         self._rng = random.Random(options.seed)
         self._rate = RateLimiter(options.rate_per_second)
@@ -212,18 +227,34 @@ class Worker:
                 self.report.lost_leases += 1
             return []
         try:
-            message = self._template(item.issue_id).render(_personal(item), self.clock())
+            template = self._template(item.issue_id)
+        except BaseException:
+            # The issue itself cannot be built (every row of it would fail): hand the row back.
+            self.store.record([Change("release", item.id, error="the run stopped with an error")])
+            raise
+        try:
+            message = template.render(_personal(item), self.clock())
+        except UnsendableError as e:
+            self._failed(item, e)
+            return []
+        except Exception as e:  # noqa: BLE001 - one recipient's message; nothing went to the server
+            self._failed(item, UnsendableError(item.email, f"the message could not be built: {type(e).__name__}: {e}"))
+            return []
+        try:
             reply = self.transport.send(message, self.sender, [item.email])
         except DeliveryError as e:
             self._failed(item, e)
             return []
-        except BaseException:
-            # Not a delivery problem (a bug, a full disk): the message did not go; hand it back.
-            self.store.record([Change("release", item.id, error="the run stopped with an error")])
-            raise
+        except Exception as e:  # noqa: BLE001 - not classified by the transport: the server may have it
+            self._failed(item, DeliveryUnknownError(item.email, f"unexpected error while sending, the server may or "
+                                                                f"may not have the message: {type(e).__name__}: {e}"))
+            return []
+        # KeyboardInterrupt and the like, mid-transaction, pass through: the row stays 'sending'
+        # and a later run marks it 'unknown' (recover), as after a kill.
         with self._lock:
             self.report.sent += 1
             self._connect_failures = 0
+            self._unknown_streak = 0
             self._refusals.delivered()
         sent = [Change("sent", item.id, response=reply)]
         if self._items.empty() or self._rate.wait_ahead() > 0.05:
@@ -241,6 +272,12 @@ class Worker:
                 self.report.failed += 1
             elif outcome.kind == BOUNCED:
                 self.report.bounced += 1
+            elif outcome.kind == UNKNOWN:
+                self.report.unknown += 1
+            if outcome.kind == UNKNOWN:
+                self._unknown_streak += 1
+            limit = self.options.stop_after_unknown
+            no_reply = bool(limit) and outcome.kind == UNKNOWN and self._unknown_streak >= limit
             if is_connect_failure(error):
                 self._connect_failures += 1
                 too_many = self._connect_failures >= self.options.max_connect_failures
@@ -250,6 +287,9 @@ class Worker:
             self._content_refused(item, error)
         if outcome.stop_run:
             self._halt("error", str(error))
+        elif no_reply:
+            self._halt("error", f"{error} ({self.options.stop_after_unknown} messages in a row have an unknown fate; "
+                                "they are held as 'unknown' (see `newsletter outbox`), the rest stay queued)")
         elif too_many:
             self._halt("error", f"{error} ({self.options.max_connect_failures} connection attempts in a row failed; "
                                 "the rows stay queued)")

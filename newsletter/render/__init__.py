@@ -16,16 +16,17 @@ from typing import Any
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as q
-from newsletter.errors import NotFound
+from newsletter.errors import NotFound, RenderError
 from newsletter.models import Issue, IssueItem, Rendered
 from newsletter.render.context import build_context
 from newsletter.render.email import render_email, render_template, render_text, render_web
 from newsletter.render.env import environment_for
-from newsletter.render.placeholders import fill_html, fill_text
-from newsletter.render.preflight import Finding, legal, run_checks
+from newsletter.render.fit import fit
+from newsletter.render.placeholders import PATTERN, fill_html, fill_text, new_token
+from newsletter.render.preflight import Finding, base_url, legal, run_checks
 
 __all__ = ["RenderResult", "render", "render_issue", "rendered_for_send", "example_values",
-           "write_outputs"]
+           "last_findings", "write_outputs"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,26 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     """Pure rendering (no DB): what ``render_issue`` stores."""
     what = f"issue {issue.id} ({issue.newsletter_key} {issue.label})"
     env = environment_for(config)
-    context = build_context(config, issue, placed)
-    html, mjml = render_email(env, context, config.settings.base_url, what)
-    text = render_text(env, context, what)
+    token = new_token()
+    context = build_context(config, issue, placed, token)
+    mjml_of: dict[str, str] = {}
+
+    def email(ctx: dict[str, Any]) -> str:
+        out, source = render_email(env, ctx, config.settings.base_url, what)
+        mjml_of[out] = source
+        return out
+
+    # the email and its text part fit under Gmail's clip; the web version keeps every item in full
+    html, fitted, fitting = fit(context, email)
+    mjml = mjml_of[html]
+    text = render_text(env, fitted, what)
     web = render_web(env, context, what)
-    findings = run_checks(html, check_links=check_links)
-    findings += legal.check(config, html)
+    check_placeholders(issue, placed, token, web, what)
+    findings = run_checks(html, check_links=check_links, web_url=context["links"]["web"])
+    if fitting.changed:
+        findings.insert(0, fitting.finding())
+    findings += legal.check(config, html, token)
+    findings += base_url.check(config)
     shown = {e["id"] for s in context["sections"] for e in s["entries"]}
     sections = config.sections_of(config.newsletter(issue.newsletter_key))
     for p in placed:
@@ -56,8 +71,26 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
         findings.insert(0, Finding("content", "error", "the issue has no included items"))
     rendered = Rendered(issue_id=issue.id, newsletter_key=issue.newsletter_key,
                         subject=context["issue"]["subject"], preheader=context["issue"]["preheader"],
-                        html=html, text=text, web_html=web)
+                        html=html, text=text, web_html=web, placeholder_token=token)
     return RenderResult(rendered, tuple(findings), mjml)
+
+
+def check_placeholders(issue: Issue, placed: list[IssueItem], token: str, web: str, what: str) -> None:
+    """Issue 8, §1: the only placeholders the send step fills are the template's. Content was
+    fixed before ``token`` was drawn, so it cannot hold it; this makes sure (a reused or leaked
+    token would fail here, not in a reader's inbox). The web version is public: a placeholder in
+    it would show raw, so it may hold none."""
+    content: list[str | None] = [issue.subject, issue.preheader, issue.intro]
+    for p in placed:
+        item = p.item
+        content += [p.title, p.summary, item.url, item.image_url, item.image_alt, item.signup_url,
+                    item.event_location]
+    if any(token in value for value in content if value):
+        raise RenderError(what, "an item's text holds this render's placeholder token; render again")
+    found = next((m.group(0) for m in PATTERN.finditer(web) if m.group(0).endswith(f".{token}%%")), None)
+    if found:
+        raise RenderError(what, f"the web version holds the per-recipient placeholder {found}: the web "
+                                "template must not use links.unsubscribe, links.preferences or recipient")
 
 
 def render_issue(db: Database, config: Config, issue_id: int, *, check_links: bool = False) -> RenderResult:
@@ -71,30 +104,47 @@ def render_issue(db: Database, config: Config, issue_id: int, *, check_links: bo
     r = result.rendered
     with db.begin() as conn:
         q.insert_render(conn, issue_id, subject=r.subject, preheader=r.preheader, html=r.html,
-                        text=r.text, web_html=r.web_html,
+                        text=r.text, web_html=r.web_html, placeholder_token=r.placeholder_token,
                         preflight=[f.to_dict() for f in result.preflight])
         q.prune_renders(conn, issue_id)
     return result
 
 
 def rendered_for_send(db: Database, config: Config, issue_id: int) -> Rendered:
-    """The stored render of an issue, rendered anew if the issue changed since (for the outbox)."""
+    """The stored render of an issue, rendered anew if the issue changed since (for the outbox),
+    or if it was made before placeholders carried a token (issue 8: in such a render, content
+    that spells ``%%email%%`` would be filled like the template's own placeholders)."""
     with db.connect() as conn:
         issue = q.get_issue(conn, issue_id)
         stored = q.latest_render(conn, issue_id)
     if issue is None:
         raise NotFound(f"issue {issue_id} does not exist")
-    if stored is None or stored["created_at"] < issue.updated_at:
+    # An approved issue goes out as the render its approver saw (approve refuses a stale one,
+    # and any edit sends the issue back to draft); a draft is rendered anew when it changed,
+    # or when its render is from before placeholder tokens (issue 8 §1).
+    if stored is None or (issue.status == "draft" and (stored["created_at"] < issue.updated_at
+                                                       or not stored.get("placeholder_token"))):
         return render_issue(db, config, issue_id).rendered
     return Rendered(issue_id=issue_id, newsletter_key=issue.newsletter_key, subject=stored["subject"],
                     preheader=stored["preheader"], html=stored["html"], text=stored["text"],
-                    web_html=stored["web_html"])
+                    web_html=stored["web_html"], placeholder_token=stored["placeholder_token"])
+
+
+def last_findings(db: Database, issue_id: int) -> list[Finding]:
+    """The preflight findings of the issue's last render (none if it was never rendered)."""
+    with db.connect() as conn:
+        stored = q.latest_render(conn, issue_id)
+    return [Finding(**f) for f in stored["preflight"]] if stored else []
 
 
 def example_values(config: Config) -> dict[str, str]:
-    """What ``render`` fills the placeholders with for the preview."""
+    """What ``render`` fills the placeholders with for the preview and test-send: real pages
+    of the web app that say this was a test copy and act on nobody (issue 8)."""
+    from newsletter.render.archive import SAMPLE_PATHS
+
     base = config.settings.base_url
-    return {"unsubscribe_url": f"{base}/afmeld/EKSEMPEL", "preferences_url": f"{base}/indstillinger/EKSEMPEL",
+    return {"unsubscribe_url": base + SAMPLE_PATHS["unsubscribe"],
+            "preferences_url": base + SAMPLE_PATHS["preferences"],
             "name": "Mette Eksempel", "email": "mette@eksempel.dk", "web_url": f"{base}/arkiv/"}
 
 
@@ -121,14 +171,14 @@ def write_outputs(config: Config, result: RenderResult, out: Path) -> list[Path]
     out.mkdir(parents=True, exist_ok=True)
     values = example_values(config)
     r = result.rendered
-    email_html = fill_html(r.html, values)
+    email_html = fill_html(r.html, values, r.placeholder_token)
     preview_context: dict[str, Any] = {
         "email_file": "email.html", "email_html": email_html, "subject": r.subject, "preheader": r.preheader,
         "preflight": [f.to_dict() for f in result.preflight if f.level != "info"],
     }
     preview = render_template(environment_for(config), "web/preview.html.j2", preview_context,
                               f"issue {r.issue_id}")
-    files = {"email.html": email_html, "email.txt": fill_text(r.text, values),
+    files = {"email.html": email_html, "email.txt": fill_text(r.text, values, r.placeholder_token),
              "web.html": r.web_html, "preview.html": preview}
     paths = []
     for name, content in files.items():

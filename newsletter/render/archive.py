@@ -1,5 +1,8 @@
 """archive: a static site of sent issues (index, one page per issue, an Atom feed per newsletter).
 
+An issue is in it from the moment its first message went out (``is_published``), not only
+once every row of the send run has reached its final state.
+
 The pages are the stored web versions; the site is written to a temp folder and swapped in,
 so a web server never serves half an archive. Served at ``BASE_URL/arkiv/``.
 """
@@ -15,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
+from sqlalchemy import Connection
 
 from newsletter.config import Config, NewsletterConfig
 from newsletter.db import Database
 from newsletter.db import issues as q
+from newsletter.db import outbox as outbox_q
 from newsletter.models import Issue
 from newsletter.render.context import archive_path, web_url
 from newsletter.render.email import render_template
@@ -75,6 +80,43 @@ def index_document(env: Environment, config: Config, newsletters: list[dict[str,
     return render_template(env, "web/archive_index.html.j2", context, "archive")
 
 
+SAMPLE_PATHS = {"unsubscribe": "/eksempel/afmeld", "preferences": "/eksempel/indstillinger"}
+
+
+def sample_document(env: Environment, config: Config, kind: str, language: str = "da") -> str:
+    """The page the personal links of a preview or [TEST] mail lead to: it acts on nobody."""
+    brand = config.brand
+    base = config.settings.base_url
+    context = {"_": gettext_for(language), "language": language, "kind": kind,
+               "brand": {"name": brand.name, "organisation": brand.organisation,
+                         "colors": brand.colors.model_dump(), "font_family": brand.font_family,
+                         "logo_url": brand.logo_url, "logo_alt": brand.logo_alt,
+                         "website": brand.website, "contact_email": brand.contact_email},
+               "archive_url": f"{base}/arkiv/", "subscribe_url": f"{base}/tilmeld"}
+    return render_template(env, "web/sample.html.j2", context, "sample page")
+
+
+# outbox row statuses that mean a message may already be in someone's inbox
+REACHED = ("sending", "sent", "unknown")
+
+
+def is_published(conn: Connection, issue: Issue) -> bool:
+    """An issue is public from the moment its first message goes out (issue 8): every email
+    links its web version, so that link must work for the first reader, not only after the
+    last retry of the run has finished and the issue is marked sent."""
+    if issue.status == "sent":
+        return True
+    if issue.status != "queued":
+        return False
+    return any(c.count and c.status in REACHED for c in outbox_q.counts(conn, issue.id))
+
+
+def published_issues(db: Database, newsletter_key: str) -> list[Issue]:
+    """The newsletter's public issues, newest first: sent, or queued with a message out."""
+    with db.connect() as conn:
+        return [i for i in q.list_issues(conn, newsletter_key) if is_published(conn, i)]
+
+
 def sent_web_html(db: Database, config: Config, issue: Issue) -> str:
     """The web version of a sent issue as it was stored when it went out.
 
@@ -101,8 +143,7 @@ def build_archive(db: Database, config: Config, out: Path) -> list[Path]:
     written: list[str] = []
     newsletters: list[dict[str, Any]] = []
     for newsletter in config.newsletters:
-        with db.connect() as conn:
-            sent = q.list_issues(conn, newsletter.key, status="sent")
+        sent = published_issues(db, newsletter.key)
         entries = []
         for issue in sent:
             path = archive_path(issue)

@@ -6,6 +6,7 @@ get UTM parameters here, so no template has to remember to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ from newsletter.render.env import (
     time_hm,
     with_utm,
 )
-from newsletter.render.placeholders import placeholder
+from newsletter.render.placeholders import mark_trusted, placeholder, placeholders
 
 TITLE_CHARS = 160
 SUMMARY_CHARS = 320
@@ -61,26 +62,61 @@ def _entry(config: Config, placed: IssueItem, link: Any, language: str) -> dict[
     title = clip(placed.title, TITLE_CHARS) or clip(summary, 90) or \
         gettext_for(language)("Nyt fra %(partner)s", partner=partner_name(config, item.partner_key))
     image = safe_url(item.image_url)
+    alt = clip(item.image_alt, 200)
     return {
         "id": item.id,
         "title": title,
         "summary": summary,
         "url": link(item.url),
         "image_url": image,
-        "image_alt": clip(item.image_alt, 200) or title,
+        # the title follows the image: an alt that repeats it would be read twice, so the
+        # image is decorative then (alt=""), as it is when the feed gave no alt at all
+        "image_alt": "" if _same_words(alt, title) else alt,
         "partner": partner_name(config, item.partner_key),
         "also": [partner_name(config, key) for key in placed.also_by],
         "is_event": item.is_event,
         "starts_at": item.event_starts_at,
         "ends_at": item.event_ends_at,
-        "time": time_hm(item.event_starts_at),
-        "end_time": time_hm(item.event_ends_at),
+        "time": time_hm(item.event_starts_at, language),
+        "end_time": time_hm(item.event_ends_at, language),
         "location": clip(item.event_location, 200),
         "signup_url": link(item.signup_url) if safe_url(item.signup_url) else "",
     }
 
 
-def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> dict[str, Any]:
+def _same_words(a: str, b: str) -> bool:
+    """Equal apart from case, punctuation and spacing (or ``a`` empty)."""
+    def words(text: str) -> list[str]:
+        return re.findall(r"\w+", text.casefold())
+    return not words(a) or words(a) == words(b)
+
+
+def _contains(outer: str, inner: str) -> bool:
+    return bool(inner.strip()) and inner.casefold() in outer.casefold()
+
+
+def footer_parts(config: Config, newsletter_name: str, language: str, token: str = "") -> dict[str, str]:
+    """The sender lines and the reason line of the footer without doubled names (issue 8):
+    no "Trekantområdet Danmark · Trekantområdet Danmark" when the brand is the organisation, no
+    organisation repeated at the start of the postal address, no "Nyt fra X fra Y"."""
+    brand = config.brand
+    _ = gettext_for(language)
+    show_name = not (_contains(brand.organisation, brand.name) or _contains(brand.name, brand.organisation))
+    postal = brand.postal_address.strip()
+    if brand.organisation.strip() and postal.casefold().startswith(brand.organisation.strip().casefold()):
+        postal = postal[len(brand.organisation.strip()):].lstrip(" ,·-–")
+    if _contains(newsletter_name, brand.organisation):
+        reason = _("Du modtager dette nyhedsbrev, fordi %(email)s er tilmeldt %(newsletter)s.",
+                   email=placeholder("email", token), newsletter=newsletter_name)
+    else:
+        reason = _("Du modtager dette nyhedsbrev, fordi %(email)s er tilmeldt %(newsletter)s hos %(organisation)s.",
+                   email=placeholder("email", token), newsletter=newsletter_name, organisation=brand.organisation)
+    return {"name": brand.name if show_name else "", "postal_address": postal, "reason": reason}
+
+
+def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem], token: str = "") -> dict[str, Any]:
+    """The context of one render; ``token`` marks the per-recipient placeholders (see
+    ``placeholders.py``). Only the template's own values carry it, never content."""
     newsletter = config.newsletter(issue.newsletter_key)
     language = newsletter.language
     _ = gettext_for(language)
@@ -104,9 +140,9 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
                          "is_events": key == newsletter.events_section})
 
     brand = config.brand
-    reason = newsletter.footer_reason or _(
-        "Du modtager dette nyhedsbrev, fordi %(email)s er tilmeldt %(newsletter)s fra %(organisation)s.",
-        email=placeholder("email"), newsletter=newsletter.name, organisation=brand.organisation)
+    footer = footer_parts(config, newsletter.name, language, token)
+    # footer_reason is the team's text (feeds.yaml): a bare %%email%% in it is a placeholder
+    reason = mark_trusted(newsletter.footer_reason, token) or footer["reason"]
     label = _("Uge %(week)s", week=issue.iso_week) + " · " + date_long(issue.issue_date, language)
     return {
         "_": _,
@@ -119,8 +155,10 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
                        "accent_text": readable(brand.colors.accent),
                        "primary_text": readable(brand.colors.primary)}, "font_family": brand.font_family,
             "sender_name": brand.sender_name, "sender_email": brand.sender_email,
-            "contact_email": brand.contact_email, "postal_address": brand.postal_address,
+            "contact_email": brand.contact_email, "postal_address": footer["postal_address"],
             "cvr": brand.cvr,
+            # the brand name beside the organisation in the footer ("" when it would repeat it)
+            "footer_name": footer["name"],
         },
         "newsletter": {"key": newsletter.key, "name": newsletter.name, "language": language},
         "issue": {
@@ -130,13 +168,16 @@ def build_context(config: Config, issue: Issue, placed: Sequence[IssueItem]) -> 
         },
         "sections": sections,
         "item_count": sum(len(s["entries"]) for s in sections),
+        # filled by render.fit when the email would pass Gmail's clip (issue 8)
+        "more": {"title": _("Mere fra ugen"), "entries": [], "web_only": 0},
         "links": {
-            "unsubscribe": placeholder("unsubscribe_url"),
-            "preferences": placeholder("preferences_url"),
+            "unsubscribe": placeholder("unsubscribe_url", token),
+            "preferences": placeholder("preferences_url", token),
             "web": web_url(config, issue),
             "archive": f"{config.settings.base_url}/arkiv/",
             "subscribe": f"{config.settings.base_url}/tilmeld",
         },
-        "recipient": {"name": placeholder("name"), "email": placeholder("email")},
+        "recipient": {"name": placeholder("name", token), "email": placeholder("email", token)},
+        "placeholders": placeholders(token),
         "footer_reason": reason,
     }

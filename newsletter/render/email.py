@@ -16,14 +16,15 @@ from mjml import mjml2html
 from premailer import Premailer
 
 from newsletter.errors import RenderError
-from newsletter.render.placeholders import NAMES
+from newsletter.render.placeholders import PATTERN
 
 EMAIL_TEMPLATE = "email/newsletter.mjml.j2"
 TEXT_TEMPLATE = "text/newsletter.txt.j2"
 WEB_TEMPLATE = "web/issue.html.j2"
 
-# premailer's base_url also rewrites our %%placeholders%% into https://base/%%x%%; undo that.
-_PLACEHOLDER_URL = re.compile(r'((?:href|src)=")[^"%]*?(%%(?:' + "|".join(NAMES) + r')%%)"')
+# premailer's base_url also rewrites our %%placeholders%% into https://base/%%x%%; undo that
+# (only that: a content link that merely contains a placeholder-like text stays as written).
+_PLACEHOLDER_URL = '((?:href|src)=")BASE(' + PATTERN.pattern + ')"'
 
 
 def render_template(env: Environment, name: str, context: dict[str, Any], what: str) -> str:
@@ -80,7 +81,7 @@ def inline_css(html: str, base_url: str) -> str:
         keep_style_tags=False,
     )
     out = inliner.transform(pretty_print=False)
-    out = _PLACEHOLDER_URL.sub(r'\1\2"', out)
+    out = re.sub(_PLACEHOLDER_URL.replace("BASE", re.escape(base_url + "/")), r'\1\2"', out)
     return "<!doctype html>\n" + re.sub(r"^<!DOCTYPE[^>]*>\s*", "", out, flags=re.I)
 
 

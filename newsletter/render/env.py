@@ -34,6 +34,7 @@ from jinja2 import (
 )
 
 from newsletter.config import Config
+from newsletter.render.placeholders import LegacySyntax
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -69,6 +70,7 @@ def environment(dirs: tuple[Path, ...] = (REPO_TEMPLATES,)) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=[LegacySyntax],  # a bare %%name%% in a template file is this render's placeholder
     )
     env.filters.update(FILTERS)
     return env
@@ -135,12 +137,15 @@ def names(values: Any, language: str = "da") -> str:
     return babel.lists.format_list(items, locale=LOCALES.get(language, language)) if items else ""
 
 
-def time_hm(value: datetime | None) -> str:
-    """``kl.``-less local time ``09:30``; empty for midnight (a date-only event)."""
+def time_hm(value: datetime | None, language: str = "da") -> str:
+    """``kl.``-less local time: ``9.30`` in Danish (Retskrivningsordbogen: "kl. 9.30"), ``9:30``
+    in English; empty for midnight (a date-only event)."""
     if value is None:
         return ""
     local = value.astimezone(CPH)
-    return "" if (local.hour, local.minute) == (0, 0) else local.strftime("%H:%M")
+    if (local.hour, local.minute) == (0, 0):
+        return ""
+    return f"{local.hour}{'.' if language == 'da' else ':'}{local.minute:02d}"
 
 
 def plain(value: Any) -> str:

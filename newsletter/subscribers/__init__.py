@@ -3,7 +3,7 @@ GDPR export and erasure.
 
 What other stages use:
     recipients(db, newsletter_key, sections=None)  active subscribers, streamed (the outbox)
-    personal_links(settings, subscriber_id, newsletter_key)  unsubscribe + preferences URLs
+    personal_links(settings, subscriber_id, newsletter_key, link_key)  unsubscribe + preferences URLs
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Iterator, Sequence
 from newsletter.db import Database
 from newsletter.db.subscribers import iter_recipients
 from newsletter.models import Recipient
-from newsletter.subscribers.links import PersonalLinks, personal_links
+from newsletter.subscribers.links import PersonalLinks, links_for, personal_links
 
-__all__ = ["PersonalLinks", "personal_links", "recipients"]
+__all__ = ["PersonalLinks", "links_for", "personal_links", "recipients"]
 
 
 def recipients(db: Database, newsletter_key: str, sections: Sequence[str] | None = None) -> Iterator[Recipient]:

@@ -26,7 +26,7 @@ BODY = {
     "da": """\
 Hej
 
-Tak for din tilmelding til {newsletters} fra {brand}.
+Tak for din tilmelding til {newsletters}{from_brand}.
 
 Klik på linket herunder for at bekræfte, at du vil have nyhedsbrevet:
 
@@ -41,7 +41,7 @@ Venlig hilsen
     "en": """\
 Hello
 
-Thank you for subscribing to {newsletters} from {brand}.
+Thank you for subscribing to {newsletters}{from_brand}.
 
 Please click the link below to confirm that you want to receive the newsletter:
 
@@ -70,8 +70,11 @@ def confirmation_message(config: Config, to_email: str, url: str, newsletter_nam
         ", ".join(newsletter_names[:-1]) + and_word + newsletter_names[-1]
     footer = _footer(config)
     message = _base(config, to_email, SUBJECT[lang].format(brand=brand.name))
+    # "Nyt fra Danmarks Produktionscentrum fra Danmarks Produktionscentrum" says it twice (issue 8)
+    named = any(brand.name.casefold() in n.casefold() for n in newsletter_names)
+    from_brand = "" if named else (f" fra {brand.name}" if lang == "da" else f" from {brand.name}")
     message.set_content(BODY[lang].format(
-        newsletters=names, brand=brand.name, url=url,
+        newsletters=names, brand=brand.name, from_brand=from_brand, url=url,
         hours=config.data.subscribers.confirm_link_hours, footer=footer), cte="quoted-printable")
     message["Content-Language"] = lang  # after set_content, which clears Content-* headers
     return message
@@ -122,9 +125,16 @@ def preferences_message(config: Config, to_email: str, url: str, language: str) 
 
 
 def _footer(config: Config) -> str:
+    """The lines under the signature (the brand name): the organisation unless it is the brand,
+    the postal address without the organisation repeated at its start, the CVR number."""
     brand = config.brand
-    return "\n".join(x for x in (brand.organisation, brand.postal_address,
-                                 f"CVR {brand.cvr}" if brand.cvr else "") if x)
+    organisation = brand.organisation.strip()
+    postal = brand.postal_address.strip()
+    if organisation and postal.casefold().startswith(organisation.casefold()):
+        postal = postal[len(organisation):].lstrip(" ,·-–")
+    if organisation.casefold() == brand.name.strip().casefold():
+        organisation = ""
+    return "\n".join(x for x in (organisation, postal, f"CVR {brand.cvr}" if brand.cvr else "") if x)
 
 
 def _base(config: Config, to_email: str, subject: str) -> EmailMessage:

@@ -17,12 +17,8 @@ from newsletter.db import subscribers as q
 from newsletter.db.types import utcnow
 from newsletter.errors import NotFound, Suppressed
 from newsletter.subscribers.addresses import address_hash, normalise
-from newsletter.subscribers.common import (
-    check_newsletter,
-    clean_language,
-    clean_text,
-    spreadsheet_safe,
-)
+from newsletter.subscribers.common import check_newsletter, clean_language, spreadsheet_safe
+from newsletter.subscribers.validate import check_person
 
 
 @dataclass(frozen=True)
@@ -45,9 +41,11 @@ def _view(row: q.SubscriberRow, statuses: dict[str, str]) -> SubscriberView:
 def add(db: Database, config: Config, email: str, newsletters: Sequence[str], consent_source: str,
         added_by: str, name: str = "", organisation: str = "", language: str = "da",
         sections: Sequence[str] | None = None, now: datetime | None = None) -> SubscriberView:
-    """Add (or re-activate) a subscriber by hand, with the team member and where consent came from."""
+    """Add (or re-activate) a subscriber by hand, with the team member and where consent came from.
+    Raises InvalidAddress or InvalidDetail for what cannot be stored (``validate.check_person``)."""
     now = now or utcnow()
-    address = normalise(email)
+    person = check_person(email, name, organisation)
+    address = person.address
     keys = list(dict.fromkeys(newsletters)) or [config.newsletters[0].key]
     for key in keys:
         newsletter = check_newsletter(config, key)
@@ -61,12 +59,12 @@ def add(db: Database, config: Config, email: str, newsletters: Sequence[str], co
         sub = q.find_subscriber(conn, address.email)
         if sub is None:
             sid = q.insert_subscriber(conn, email=address.email, email_display=address.display,
-                                      name=clean_text(name), organisation=clean_text(organisation),
+                                      name=person.name, organisation=person.organisation,
                                       language=clean_language(language), now=now)
         else:
             sid = sub.id
             # an existing name is never overwritten by a re-add (issue 11); only a blank is filled
-            updates = {k: v for k, v in (("name", clean_text(name)), ("organisation", clean_text(organisation)))
+            updates = {k: v for k, v in (("name", person.name), ("organisation", person.organisation))
                        if v and not getattr(sub, k)}
             if updates:
                 q.update_subscriber(conn, sid, now, **updates)

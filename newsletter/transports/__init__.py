@@ -1,7 +1,8 @@
 """Mail transports, chosen by the scheme of ``SMTP_URL``.
 
     smtp://user:pass@host:587   SMTP with STARTTLS when offered (``?starttls=no`` to skip,
-                                ``?pool=4`` connections used side by side, ``?timeout=30``)
+                                ``?pool=4`` connections used side by side, ``?timeout=30``
+                                per command, ``?data_timeout=600`` for the reply after DATA)
     smtps://user:pass@host:465  SMTP over TLS
     file:///path/to/folder      one .eml file per message (the embedded default, tests, demo)
 
@@ -25,7 +26,8 @@ class Transport(Protocol):
     def send(self, message: bytes, sender: str, recipients: list[str]) -> str:
         """Deliver one serialised message (CRLF line ends); return the server's answer.
 
-        Raises TemporaryDeliveryError (retry later) or PermanentDeliveryError (do not retry).
+        Raises TemporaryDeliveryError (retry later), PermanentDeliveryError (do not retry) or
+        DeliveryUnknownError (the whole message went out and no reply came: do not retry).
         """
         ...
 
@@ -39,7 +41,8 @@ SCHEMES = {
 }
 
 
-def open_transport(url: str, *, pool_size: int | None = None, timeout: float | None = None) -> Transport:
+def open_transport(url: str, *, pool_size: int | None = None, timeout: float | None = None,
+                   data_timeout: float | None = None) -> Transport:
     parts: SplitResult = urlsplit(url)
     target = SCHEMES.get(parts.scheme)
     if target is None:
@@ -51,4 +54,6 @@ def open_transport(url: str, *, pool_size: int | None = None, timeout: float | N
         options["pool_size"] = pool_size
     if timeout is not None:
         options["timeout"] = timeout
+    if data_timeout is not None:
+        options["data_timeout"] = data_timeout
     return cls(parts, **options)  # type: ignore[no-any-return]

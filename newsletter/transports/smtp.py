@@ -10,10 +10,17 @@ What an error means (the worker acts on the class):
     cannot connect / 4xx greeting          ConnectFailedError       retry later
     5xx greeting, login refused, 5xx MAIL  ServerRefusedError       stop the run; rows stay pending
     4xx anywhere in the transaction        TemporaryDeliveryError   retry later
-    connection dropped during the message  TemporaryDeliveryError   retry later (no 250 was seen)
+    connection dropped before the final .  TemporaryDeliveryError   retry later (the server has no
+                                                                    complete message)
+    dropped / no reply after the final .   DeliveryUnknownError     'unknown', never retried: the
+                                                                    server may have delivered it
     5xx at RCPT                            RecipientRefusedError    a hard bounce
     5xx after DATA                         ContentRefusedError      this message will not go; the worker
                                                                     decides if the address is at fault
+
+The reply to the final "." is awaited for ``data_timeout`` seconds (default 600: RFC 5321
+§4.5.3.2.6 gives the server 10 minutes), every other command for ``timeout`` (30). Until the
+issue 8 fix a drop or a slow reply there was retried, and 28 of 32 recipients got two copies.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from urllib.parse import SplitResult, parse_qs, unquote
 from newsletter.errors import (
     ConnectFailedError,
     ContentRefusedError,
+    DeliveryUnknownError,
     PermanentDeliveryError,
     RecipientRefusedError,
     ServerRefusedError,
@@ -79,7 +87,8 @@ class _Stale(Exception):
 
 
 class SMTPTransport:
-    def __init__(self, url: SplitResult, timeout: float = 30.0, pool_size: int | None = None) -> None:
+    def __init__(self, url: SplitResult, timeout: float = 30.0, pool_size: int | None = None,
+                 data_timeout: float = 600.0) -> None:
         self.implicit_tls = url.scheme == "smtps"
         self.host = url.hostname or "localhost"
         self.port = url.port or (465 if self.implicit_tls else 25)
@@ -88,6 +97,7 @@ class SMTPTransport:
         query = parse_qs(url.query)
         self.starttls = query.get("starttls", ["auto"])[0]
         self.timeout = float(query.get("timeout", [timeout])[0])
+        self.data_timeout = float(query.get("data_timeout", [data_timeout])[0])
         self.pool_size = max(1, pool_size or int(query.get("pool", ["1"])[0]))
         self._idle: queue.LifoQueue[smtplib.SMTP] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.pool_size)
@@ -150,7 +160,7 @@ class SMTPTransport:
             except _Stale:
                 self._drop(conn)
                 raise TemporaryDeliveryError(", ".join(recipients), "the server closed the connection at once") from None
-            except (TemporaryDeliveryError, ServerRefusedError):  # ConnectFailedError included
+            except (TemporaryDeliveryError, ServerRefusedError, DeliveryUnknownError):  # ConnectFailedError included
                 self._drop(conn)
                 raise
             except PermanentDeliveryError:
@@ -192,13 +202,13 @@ class SMTPTransport:
             if code != 354:
                 raise smtplib.SMTPDataError(code, reply)
             conn.send(_dot_stuffed(message))
-            code, reply = conn.getreply()
         except smtplib.SMTPDataError as e:  # the DATA command itself was refused
             if e.smtp_code >= 500:
                 raise PermanentDeliveryError(who, f"DATA: {e.smtp_code} {_text(e.smtp_error)}") from e
             raise TemporaryDeliveryError(who, f"DATA: {e.smtp_code} {_text(e.smtp_error)}") from e
         except (OSError, smtplib.SMTPException) as e:
             raise TemporaryDeliveryError(who, f"connection lost during the message: {e}") from e
+        code, reply = self._final_reply(conn, who)
         answer = _accepted(code, reply, who)
         if refused:
             answer += "; refused: " + ", ".join(f"{r} ({c} {t})" for r, (c, t) in refused.items())
@@ -232,10 +242,26 @@ class SMTPTransport:
                     raise PermanentDeliveryError(rcpt, f"DATA: {data_code} {_text(data_reply)}")
                 raise TemporaryDeliveryError(rcpt, f"DATA: {data_code} {_text(data_reply)}")
             conn.send(_dot_stuffed(message))
-            code, reply = conn.getreply()
         except (OSError, smtplib.SMTPException) as e:
             raise TemporaryDeliveryError(rcpt, f"connection lost during the message: {e}") from e
+        code, reply = self._final_reply(conn, rcpt)
         return _accepted(code, reply, rcpt)
+
+    def _final_reply(self, conn: smtplib.SMTP, who: str) -> tuple[int, bytes]:
+        """The reply to the final "." of DATA, waited for ``data_timeout``. The server has the
+        whole message now: a drop or no reply in time means it may or may not deliver it, so this
+        is never a retry (a retry is how readers got two copies)."""
+        if conn.sock is not None:
+            conn.sock.settimeout(self.data_timeout)
+        try:
+            return conn.getreply()
+        except (OSError, smtplib.SMTPException) as e:
+            raise DeliveryUnknownError(who, f"no reply from {self.server} after the whole message was sent "
+                                            f"(waited up to {self.data_timeout:g} s: {e}); the server may have "
+                                            "delivered it, so it is not sent again (see `newsletter outbox`)") from e
+        finally:
+            if conn.sock is not None:
+                conn.sock.settimeout(self.timeout)
 
     def _check_mail(self, code: int, reply: bytes, sender: str, who: str) -> None:
         """The reply to MAIL FROM: a 5xx refuses the sender for every message, so it stops the run."""

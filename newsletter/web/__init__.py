@@ -2,7 +2,7 @@
 
     public.py   subscribers: subscribe, confirm, preferences, one-click unsubscribe
     archive.py  the archive of sent issues at /arkiv/ (the emails' "Se webversionen" link)
-    (review.py, auth.py: the team's pages, a later issue)
+    team/       the team's workspace at /team/ (issue 9): one module per area
 
 ``create_app(config)`` builds it; tests run it in-process or under uvicorn.
 """
@@ -26,9 +26,9 @@ from newsletter.db import Database, open_db
 from newsletter.db.schedule import scheduler_health
 from newsletter.db.types import utcnow
 from newsletter.errors import NewsletterError
-from newsletter.web import archive, public
+from newsletter.web import archive, public, team
 from newsletter.web.pages import Pages, request_language
-from newsletter.web.security import Csrf, OriginCheck, RateLimiter, SecurityHeaders
+from newsletter.web.security import BodyLimit, Csrf, OriginCheck, RateLimiter, SecurityHeaders
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -80,10 +80,11 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
                        RateLimiter(database, limits.subscribe_per_ip, limits.rate_window_minutes * 60),
                        OriginCheck(settings.base_url)),
         *archive.routes(config, database),
+        *team.routes(config, database, pages, csrf, OriginCheck(settings.base_url)),
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders, https=https)],
+        middleware=[Middleware(BodyLimit, limit_for=public.body_limit), Middleware(SecurityHeaders, https=https)],
         exception_handlers={HTTPException: not_found, NewsletterError: our_error, 500: server_error},
     )
     app.state.db = database

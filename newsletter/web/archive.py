@@ -1,7 +1,8 @@
 """The public archive of SENT issues at ``/arkiv/`` (the "Se webversionen" link of every email):
 the front page, an index per newsletter, one page per issue (its stored web render) and the
-newsletter's Atom feed. Drafts, approved and queued issues are 404, the same as a week that
-never existed. Built from the database on each request with the same functions as
+newsletter's Atom feed. An issue is public from the moment its first message goes out
+(``render.archive.is_published``); drafts, approved issues and queued ones not yet sending are
+404, the same as a week that never existed. Also the two pages the personal links of a preview or [TEST] mail lead to. Built from the database on each request with the same functions as
 ``newsletter archive build`` (``newsletter.render.archive``), so the two never differ.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -23,10 +25,14 @@ from newsletter.db import Database
 from newsletter.db import issues as q
 from newsletter.models import Issue
 from newsletter.render.archive import (
+    SAMPLE_PATHS,
     archive_entry,
     feed_document,
     index_document,
+    is_published,
     parse_archive_name,
+    published_issues,
+    sample_document,
     sent_web_html,
 )
 from newsletter.render.env import environment_for
@@ -57,8 +63,7 @@ def routes(config: Config, db: Database) -> list[Route]:
         raise HTTPException(404)
 
     def sent_issues(key: str) -> list[Issue]:
-        with db.connect() as conn:
-            return q.list_issues(conn, key, status="sent")
+        return published_issues(db, key)
 
     def listing(newsletter: NewsletterConfig) -> dict[str, Any]:
         entries = [archive_entry(config, issue, newsletter.language, PREFIX)
@@ -88,8 +93,8 @@ def routes(config: Config, db: Database) -> list[Route]:
     def web_html(key: str, year: int, week: int) -> str | None:
         with db.connect() as conn:
             issue = q.find_issue(conn, key, year, week)
-        if issue is None or issue.status != "sent":
-            return None
+            if issue is None or not is_published(conn, issue):
+                return None
         return sent_web_html(db, config, issue)
 
     async def issue_page(request: Request) -> Response:
@@ -102,6 +107,12 @@ def routes(config: Config, db: Database) -> list[Route]:
             raise HTTPException(404)
         return html_page(html)
 
+    def sample(kind: str) -> Callable[[Request], Awaitable[Response]]:
+        async def page(request: Request) -> Response:
+            language = "en" if request.query_params.get("lang") == "en" else "da"
+            return html_page(sample_document(env, config, kind, language))
+        return page
+
     async def add_slash(request: Request) -> Response:
         return RedirectResponse(request.url.path + "/", status_code=308)
 
@@ -113,4 +124,7 @@ def routes(config: Config, db: Database) -> list[Route]:
         Route("/arkiv/{key}/", newsletter_index, methods=["GET", "HEAD"]),
         Route("/arkiv/{key}/feed.atom", feed, methods=["GET", "HEAD"]),
         Route("/arkiv/{key}/{name}", issue_page, methods=["GET", "HEAD"]),
+        # where the personal links of a preview or [TEST] mail lead (render.example_values)
+        # (POST: a mail client's RFC 8058 one-click request to a [TEST] mail's List-Unsubscribe)
+        *(Route(path, sample(kind), methods=["GET", "HEAD", "POST"]) for kind, path in SAMPLE_PATHS.items()),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -20,6 +21,13 @@ TEMPLATES = Path(__file__).parent / "templates"
 def make_environment() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                        trim_blocks=True, lstrip_blocks=True)
+
+
+def local_path(request: Request) -> str:
+    """The request's path as a link on our own site (issue 8): ``//evil.example/x`` would be
+    another site's address (a scheme-relative URL, and browsers read ``/\\`` the same), so
+    leading slashes and backslashes collapse to one slash, and the path is percent-encoded."""
+    return "/" + quote(str(request.scope.get("path", "/")).lstrip("/\\"), safe="/-._~!$&'()*+,;=:@")
 
 
 def request_language(request: Request, fallback: str = "da") -> str:
@@ -40,7 +48,7 @@ class Pages:
 
         html = self.env.get_template(template).render(
             _=_, lang=lang, brand=self.config.brand, csrf=self.csrf.token(request),
-            path=request.url.path, **context)
+            path=local_path(request), **context)
         response = HTMLResponse(html, status_code=status)
         if no_store:
             response.headers["Cache-Control"] = "no-store"

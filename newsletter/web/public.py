@@ -6,8 +6,10 @@ also come from one of our pages (Origin/Referer, ``security.OriginCheck``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -16,21 +18,43 @@ from starlette.routing import Route
 
 from newsletter.config import Config
 from newsletter.db import Database
-from newsletter.errors import BadToken, ExpiredToken, InvalidAddress, SubscriberError
+from newsletter.db.types import utcnow
+from newsletter.errors import BadToken, ExpiredToken, InvalidAddress, InvalidDetail
 from newsletter.render.context import section_title
 from newsletter.subscribers import signup
 from newsletter.subscribers.consent import consent_text
 from newsletter.subscribers.links import preferences_url
+from newsletter.subscribers.outgoing import Job, Sender
 from newsletter.subscribers.tokens import read_token
+from newsletter.subscribers.validate import check_address, check_text
 from newsletter.web.pages import Pages, request_language
-from newsletter.web.security import Csrf, OriginCheck, RateLimiter
+from newsletter.web.security import DEFAULT_BODY_BYTES, Csrf, OriginCheck, RateLimiter
 
 MAX_FIELDS = 100
+# Request bodies of these pages are capped before they are read (issue 8; security.BodyLimit):
+# the largest form, preferences with every section of every newsletter, is under 2 KB.
+FORM_BYTES = 8 * 1024
+FORM_PATHS = ("/", "/tilmeld", "/confirm/", "/u/", "/p/")
+
+
+def body_limit(path: str) -> int:
+    """The body cap of a path (security.BodyLimit): small for the public forms."""
+    if path in FORM_PATHS[:2] or path.startswith(FORM_PATHS[2:]):
+        return FORM_BYTES
+    return DEFAULT_BODY_BYTES
 
 
 def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: RateLimiter,
            origins: OriginCheck) -> list[Route]:
     settings = config.data.subscribers
+    # confirmation and new-link mails go out from a background thread (issue 8 §6)
+    sender = Sender(db, config)
+
+    def after_answer(response: Response, job: Job) -> Response:
+        """Hand the work to the background sender once the answer is out."""
+        sender.expect()
+        response.background = BackgroundTask(sender.submit, job, expected=True)
+        return response
 
     def client_ip(request: Request) -> str:
         return request.client.host if request.client else "unknown"
@@ -85,36 +109,28 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         email = str(form.get("email") or "")
         if form.get("website"):
             # honeypot filled in: a bot. Answer as if all went well, do nothing.
-            return pages.render(request, "check_inbox.html", lang, email=email[:254], mail_failed=False)
+            return pages.render(request, "check_inbox.html", lang, email=email[:254])
         if await over_limit(request):
             return message(request, lang, "rate_title", "rate_body", status=429)
         keys = tuple(str(k) for k in form.getlist("newsletter"))
         values = {"email": email, "name": str(form.get("name") or ""),
                   "organisation": str(form.get("organisation") or ""), "newsletters": keys}
-        errors = {}
+        errors = _person_errors(email, str(values["name"]), str(values["organisation"]))
         if not keys or any(k not in {n.key for n in config.newsletters} for k in keys):
             errors["newsletters"] = "err_newsletters"
         if form.get("consent") != "yes":
             errors["consent"] = "err_consent"
-        if not errors:
-            signup_form = signup.SignupForm(email=email, name=str(values["name"]),
-                                            organisation=str(values["organisation"]), newsletters=keys,
-                                            language=lang)
-            try:
-                outcome = await run_in_threadpool(signup.subscribe, db, config, signup_form, client_ip(request))
-            except InvalidAddress as e:
-                errors["email"] = f"err_{e.code}"
-            except SubscriberError:
-                errors["newsletters"] = "err_newsletters"
-        else:
-            try:
-                signup.normalise(email)
-            except InvalidAddress as e:
-                errors["email"] = f"err_{e.code}"
         if errors:
             return subscribe_page(request, lang, status=400, errors=errors, values=values)
-        return pages.render(request, "check_inbox.html", lang, no_store=True, email=email.strip(),
-                            mail_failed=outcome.mail_error is not None)
+        signup_form = signup.SignupForm(email=email, name=str(values["name"]),
+                                        organisation=str(values["organisation"]), newsletters=keys,
+                                        language=lang)
+        # Recorded and mailed in the background, for a new and a known address alike: the
+        # answer takes the same steps and time either way (issue 8 §6). The form passed the
+        # same checks subscribe() makes, so it cannot fail on the person's input there.
+        job = partial(signup.subscribe_quietly, db, config, signup_form, client_ip(request), utcnow())
+        return after_answer(pages.render(request, "check_inbox.html", lang, no_store=True, email=email.strip()),
+                            job)
 
     # --- confirm ----------------------------------------------------------------------------
 
@@ -139,20 +155,19 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         except BadToken as e:
             return link_problem(request, lang, e, "/confirm/new")
         return pages.render(request, "confirmed.html", lang, no_store=True,
-                            preferences=preferences_url(config.settings, confirmed.subscriber_id))
+                            preferences=preferences_url(config.settings, confirmed.subscriber_id,
+                                                        confirmed.link_key))
 
-    async def new_link(request: Request, send: object) -> Response:
+    async def new_link(request: Request, send: Callable[..., signup.OutgoingMail | None]) -> Response:
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         lang = form_language(request, form)
         if forged(request, form):
             return csrf_failed(request, lang)
         if await over_limit(request):
             return message(request, lang, "rate_title", "rate_body", status=429)
-        try:
-            await run_in_threadpool(send, db, config, str(form.get("email") or ""))  # type: ignore[arg-type]
-        except InvalidAddress:
-            pass  # the same answer either way
-        return message(request, lang, "resent_title", "resent_body")
+        # looked up and mailed in the background: the same answer, in the same time, either way
+        job = partial(send, db, config, str(form.get("email") or ""), utcnow())
+        return after_answer(message(request, lang, "resent_title", "resent_body"), job)
 
     async def confirm_new(request: Request) -> Response:
         return await new_link(request, signup.resend_confirmation)
@@ -166,7 +181,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         token = request.path_params["token"]
         lang = request_language(request)
         try:
-            _sid, key = read_token(config.settings.secret_key, "unsubscribe", token)
+            key = read_token(config.settings.secret_key, "unsubscribe", token).extra
             lang = request_language(request, await run_in_threadpool(signup.unsubscribe_language, db, config, token))
         except BadToken:
             return message(request, lang, "invalid_title", "invalid_body", status=400)
@@ -189,14 +204,16 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
             return message(request, lang, "invalid_title", "invalid_body", status=400)
         if one_click:
             return PlainTextResponse("unsubscribed")
-        _sid, key_from_token = read_token(config.settings.secret_key, "unsubscribe", token)
+        key_from_token = read_token(config.settings.secret_key, "unsubscribe", token).extra
         return pages.render(request, "unsubscribed.html", lang, no_store=True,
                             newsletter=newsletter_name(key or key_from_token))
 
     # --- preferences ----------------------------------------------------------------------------
 
     def preferences_page(request: Request, token: str, prefs: signup.Preferences, lang: str,
-                         status: int = 200, saved: bool = False, errors: list[str] | None = None) -> Response:
+                         status: int = 200, saved: bool = False, errors: list[str] | None = None,
+                         field_errors: dict[str, str] | None = None,
+                         values: Mapping[str, str] | None = None) -> Response:
         rows = []
         for newsletter in config.newsletters:
             current = prefs.subscriptions.get(newsletter.key)
@@ -206,6 +223,7 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
                          "chosen": chosen, "subscribed": bool(current and current.status in ("active", "pending"))})
         return pages.render(request, "preferences.html", lang, status=status, no_store=True, token=token,
                             subscriber=prefs.subscriber, rows=rows, saved=saved, errors=errors or [],
+                            field_errors=field_errors or {}, values=values or {},
                             consent=consent_text(settings.consent_version, lang, config.brand))
 
     async def preferences_get(request: Request) -> Response:
@@ -235,12 +253,15 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
                 errors.append(newsletter.name)
             chosen[newsletter.key] = picked if len(allowed) > 1 else None
         new_lang = str(form.get("language") or lang)
+        typed = {"name": str(form.get("name") or ""), "organisation": str(form.get("organisation") or "")}
+        field_errors = _person_errors(None, typed["name"], typed["organisation"])
         try:
-            if errors:
+            if errors or field_errors:
                 prefs = await run_in_threadpool(signup.load_preferences, db, config, token)
-                return preferences_page(request, token, prefs, lang, status=400, errors=errors)
+                return preferences_page(request, token, prefs, lang, status=400, errors=errors,
+                                        field_errors=field_errors, values=typed)
             prefs = await run_in_threadpool(signup.save_preferences, db, config, token, signup.PreferencesForm(
-                name=str(form.get("name") or ""), organisation=str(form.get("organisation") or ""),
+                name=typed["name"], organisation=typed["organisation"],
                 language=new_lang, newsletters=chosen, unsubscribe_all=unsubscribe_all), client_ip(request))
         except BadToken as e:
             return link_problem(request, lang, e, "/p/new")
@@ -274,3 +295,20 @@ def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, limiter: Rate
         Route("/p/{token}", preferences_get, methods=["GET"]),
         Route("/p/{token}", preferences_post, methods=["POST"]),
     ]
+
+
+def _person_errors(email: str | None, name: str, organisation: str) -> dict[str, str]:
+    """Form errors (text keys) for what ``validate.check_person`` refuses, every field at once
+    (``email=None``: the form has no address field)."""
+    errors: dict[str, str] = {}
+    if email is not None:
+        try:
+            check_address(email)
+        except InvalidAddress as e:
+            errors["email"] = f"err_{e.code}"
+    for field, value in (("name", name), ("organisation", organisation)):
+        try:
+            check_text(field, value)
+        except InvalidDetail as e:
+            errors[field] = f"err_{field}_{e.code}"
+    return errors

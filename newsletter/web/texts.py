@@ -8,7 +8,7 @@ DA: dict[str, str] = {
     "other_lang": "English",
     "subscribe_title": "Tilmeld dig nyhedsbrevet",
     "subscribe_intro": "Få nyt fra erhvervsfremmen i Trekantområdet direkte i din indbakke: nyheder, "
-                       "arrangementer og muligheder for virksomheder. Det er gratis, og du kan framelde "
+                       "arrangementer og muligheder for virksomheder. Det er gratis, og du kan afmelde "
                        "dig, når du vil.",
     "email": "E-mailadresse",
     "name": "Navn",
@@ -25,6 +25,15 @@ DA: dict[str, str] = {
     "err_too_long": "E-mailadressen er for lang. Tjek, at den er skrevet rigtigt.",
     "err_unicode_local": "Vi kan desværre ikke sende til adresser med æ, ø, å eller andre specialtegn før @. "
                          "Brug gerne en anden adresse.",
+    "err_encoded": "Adressen indeholder tegn, som ikke kan stå i en e-mail (=?...?=). Tjek, at den er skrevet rigtigt.",
+    "err_name_control": "Navnet må ikke indeholde linjeskift eller kontroltegn. Skriv det på én linje.",
+    "err_name_encoded": "Navnet må ikke indeholde tegnfølgen =?...?=, som bruges i e-mailkoder.",
+    "err_name_too_long": "Navnet er for langt. Der er plads til 200 tegn.",
+    "err_organisation_control": "Navnet på virksomheden må ikke indeholde linjeskift eller kontroltegn. "
+                                "Skriv det på én linje.",
+    "err_organisation_encoded": "Navnet på virksomheden må ikke indeholde tegnfølgen =?...?=, som bruges i "
+                                "e-mailkoder.",
+    "err_organisation_too_long": "Navnet på virksomheden er for langt. Der er plads til 200 tegn.",
     "err_newsletters": "Vælg mindst ét nyhedsbrev.",
     "err_consent": "Sæt kryds ved samtykket, så vi må sende dig nyhedsbrevet.",
     "err_sections": "Vælg mindst ét emne for {newsletter}, eller fjern krydset ved nyhedsbrevet.",
@@ -32,7 +41,6 @@ DA: dict[str, str] = {
     "check_inbox_body": "Tak! Vi har sendt en mail til {email} med et link, som du skal klikke på for at "
                         "bekræfte din tilmelding. Er du allerede tilmeldt, skal du ikke gøre mere.",
     "check_spam": "Kan du ikke finde mailen om et par minutter, så kig i mappen med uønsket post.",
-    "mail_failed": "Vi kunne ikke sende mailen lige nu. Prøv igen om lidt.",
     "rate_title": "Lidt for mange forsøg",
     "rate_body": "Vi har fået mange henvendelser fra din forbindelse på kort tid. Vent et par minutter, "
                  "og prøv så igen.",
@@ -106,6 +114,14 @@ EN: dict[str, str] = {
     "err_too_long": "The email address is too long. Please check it.",
     "err_unicode_local": "Sorry, we cannot send to addresses with special characters before the @. "
                          "Please use another address.",
+    "err_encoded": "The address contains characters that cannot be used in an email (=?...?=). Please check it.",
+    "err_name_control": "The name may not contain line breaks or control characters. Please write it on one line.",
+    "err_name_encoded": "The name may not contain =?...?=, which is used for email encodings.",
+    "err_name_too_long": "The name is too long. There is room for 200 characters.",
+    "err_organisation_control": "The organisation may not contain line breaks or control characters. "
+                                "Please write it on one line.",
+    "err_organisation_encoded": "The organisation may not contain =?...?=, which is used for email encodings.",
+    "err_organisation_too_long": "The organisation is too long. There is room for 200 characters.",
     "err_newsletters": "Please choose at least one newsletter.",
     "err_consent": "Please tick the consent box so that we may send you the newsletter.",
     "err_sections": "Choose at least one topic for {newsletter}, or untick the newsletter.",
@@ -113,7 +129,6 @@ EN: dict[str, str] = {
     "check_inbox_body": "Thank you! We have sent an email to {email} with a link to confirm your "
                         "subscription. If you are already subscribed, nothing more happens.",
     "check_spam": "If the email has not arrived in a few minutes, please look in your spam folder.",
-    "mail_failed": "We could not send the email just now. Please try again shortly.",
     "rate_title": "Too many attempts",
     "rate_body": "We have received many requests from your connection in a short time. Please wait a "
                  "few minutes and try again.",

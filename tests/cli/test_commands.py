@@ -33,7 +33,10 @@ def issue(cli, db, tmp_path) -> int:
                      section="partnere")
     result = cli("draft", "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)["issue"]["id"]
+    issue_id = json.loads(result.output)["issue"]["id"]
+    rendered = cli("render", str(issue_id), "--offline", "--out", str(tmp_path / "render"))
+    assert rendered.exit_code == 0, rendered.output  # approve takes only a rendered issue
+    return issue_id
 
 
 def _one_line_error(result, *needles: str) -> None:

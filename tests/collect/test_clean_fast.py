@@ -104,7 +104,8 @@ def test_script_url_check_agrees_with_the_full_check(prefix: str, scheme: str):
 def _safe_http_url_reference(href: str | None, base_url: str | None) -> str | None:
     if not href:
         return None
-    href = html.unescape(href).strip()
+    # the href is already decoded by its parser; no second unescape (issue 8, §2)
+    href = href.strip()
     if not href or _is_script_url_reference(href):
         return None
     href = re.sub(r"[\t\r\n]", "", href).replace(" ", "%20")

@@ -9,6 +9,7 @@ import pytest
 from newsletter import review
 from newsletter.compose import compose
 from newsletter.errors import ComposeError, EmptyWeek, IssueStateError, NotFound
+from newsletter.render import render_issue
 from tests.compose.conftest import NOW, PRESS
 
 
@@ -46,6 +47,7 @@ def test_refresh_keeps_edits_and_items_are_never_reused(db, config, item):
     assert again.id == issue.id and again.subject == "Egen emnelinje"
     assert included_titles(db, issue.id) == ["Ny historie kom til", "Bedre titel"]
 
+    render_issue(db, config, issue.id)  # approve needs a render after the last change (issue 8 §8)
     review.approve(db, issue.id, "lene")
     review.mark_queued(db, issue.id)
     review.mark_sent(db, issue.id, at=NOW)
@@ -89,6 +91,7 @@ def test_empty_week_without_anything_gives_no_issue(db, config):
 def test_approve_records_who_and_when_and_edit_reopens(db, config, item):
     story = item("Historie", hours_ago=2)
     issue = compose(db, config, "ugebrev", "2026-W48", now=NOW)
+    render_issue(db, config, issue.id)
     approved = review.approve(db, issue.id, "lene@trekant.dk")
     assert approved.status == "approved" and approved.approved_by == "lene@trekant.dk"
     assert approved.approved_at is not None
@@ -109,6 +112,7 @@ def test_sent_issue_cannot_be_edited_and_unknown_things_are_named(db, config, it
         review.exclude(db, issue.id, 999, by="x")
     with pytest.raises(NotFound, match="issue 999 does not exist"):
         review.approve(db, 999, "x")
+    render_issue(db, config, issue.id)
     review.approve(db, issue.id, "lene")
     review.mark_queued(db, issue.id)
     review.mark_sent(db, issue.id)

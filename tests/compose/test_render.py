@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +18,11 @@ from newsletter.render import render_issue, rendered_for_send, write_outputs
 from newsletter.render.placeholders import fill_html, fill_text
 from newsletter.render.preflight import links, parse, run_checks
 from tests.compose.conftest import CONFIG, GOLDEN, HOSTILE_TEXT, HOSTILE_TITLE, NOW
+
+
+def bare(rendered: str) -> str:
+    """Placeholders without the render's random token (issue 8), for fixed expectations."""
+    return re.sub(r"(%%[a-z_]+)\.[0-9a-f]{16}%%", r"\1%%", rendered)
 
 
 def doc_of(html: str):
@@ -34,7 +40,7 @@ def link_by_text(doc, text: str):
 
 
 def test_email_structure_links_and_footer(db, config, weekly):
-    html = render_issue(db, config, weekly).rendered.html
+    html = bare(render_issue(db, config, weekly).rendered.html)
     assert html.startswith("<!doctype html>")
     doc = doc_of(html)
     assert doc.findtext(".//title") == "Nyt fra Danmarks Produktionscentrum · uge 48"
@@ -53,12 +59,12 @@ def test_email_structure_links_and_footer(db, config, weekly):
     assert "Netværksmøde der er overstået" not in body  # past event
     signup = [a for a in doc.iter("a") if "Tilmeld dig" in text_of(a)]
     assert urlsplit(signup[0].get("href")).path == "/tilmeld" and "event=42" in signup[0].get("href")
-    assert "torsdag 3. december · kl. 09:30–16:00 · Kolding Hallerne" in body
+    assert "torsdag 3. december · kl. 9.30–16.00 · Kolding Hallerne" in body  # Danish times (issue 8)
 
     for img in doc.iter("img"):
-        assert img.get("alt") and img.get("width"), lxml.html.tostring(img)
-    assert {i.get("alt") for i in doc.iter("img")} >= {"Robotarm i en produktionshal", "Danmarks Produktionscentrum",
-                                                        "Fredericia: havneudvidelse giver plads til 400 job"}
+        assert img.get("alt") is not None and img.get("width"), lxml.html.tostring(img)
+    # an image without alt of its own is decorative (alt=""), not a repeat of the title after it (issue 8)
+    assert {i.get("alt") for i in doc.iter("img")} == {"Robotarm i en produktionshal", "Danmarks Produktionscentrum", ""}
     # footer: markedsføringsloven §10, e-handelsloven §7
     assert link_by_text(doc, "Afmeld nyhedsbrevet").get("href") == "%%unsubscribe_url%%"
     assert link_by_text(doc, "Skift dine indstillinger").get("href") == "%%preferences_url%%"
@@ -75,10 +81,10 @@ def test_placeholders_survive_and_fill_per_recipient(db, config, weekly):
     rendered = rendered_for_send(db, config, weekly)
     values = {"unsubscribe_url": "https://n.dk/afmeld/abc?t=1&x=2", "preferences_url": "https://n.dk/p/abc",
               "email": "ole@firma.dk", "name": "Ole"}
-    doc = doc_of(fill_html(rendered.html, values))
+    doc = doc_of(fill_html(rendered.html, values, rendered.placeholder_token))
     assert link_by_text(doc, "Afmeld nyhedsbrevet").get("href") == "https://n.dk/afmeld/abc?t=1&x=2"
     assert "ole@firma.dk" in text_of(doc.body) and "%%" not in text_of(doc.body)
-    text = fill_text(rendered.text, values)
+    text = fill_text(rendered.text, values, rendered.placeholder_token)
     assert "Afmeld nyhedsbrevet: https://n.dk/afmeld/abc?t=1&x=2" in text
     assert rendered_for_send(db, config, weekly).html == rendered.html  # stored once, not re-rendered
 
@@ -158,7 +164,7 @@ def test_english_newsletter_and_utm_off(db, make_config, item):
          url="https://bk.dk/en/robots?ref=1")
     issue = compose(db, config, "investor", "2026-W48", now=NOW)
     rendered = render_issue(db, config, issue.id).rendered
-    doc = doc_of(rendered.html)
+    doc = doc_of(bare(rendered.html))
     body = text_of(doc.body)
     assert "Week 48 · 26 November 2026" in body and "News from the partners" in body
     assert link_by_text(doc, "Unsubscribe").get("href") == "%%unsubscribe_url%%"
@@ -198,7 +204,7 @@ def test_render_writes_preview_files(db, config, weekly, tmp_path):
     paths = write_outputs(config, result, tmp_path / "out")
     assert sorted(p.name for p in paths) == ["email.html", "email.txt", "preview.html", "web.html"]
     email = (tmp_path / "out" / "email.html").read_text()
-    assert "%%" not in email and "/afmeld/EKSEMPEL" in email
+    assert "%%" not in email and "/eksempel/afmeld" in email  # a real page (issue 8), not a 404
     preview = doc_of((tmp_path / "out" / "preview.html").read_text())
     widths = [f.get("class") for f in preview.iter("figure")]
     # both frames hold the email itself (so they can grow to its full height), and the files are readable
@@ -240,7 +246,8 @@ def _golden(case: str, files: dict[str, str], update: bool) -> None:
 def test_golden_weekly(db, config, weekly, update_golden):
     review.set_texts(db, weekly, "test", intro="Her er ugens nyheder.\n\nGod læselyst!")
     r = render_issue(db, config, weekly).rendered
-    _golden("weekly", {"email.html": r.html, "email.txt": r.text, "web.html": r.web_html}, update_golden)
+    _golden("weekly", {"email.html": bare(r.html), "email.txt": bare(r.text), "web.html": bare(r.web_html)},
+            update_golden)
 
 
 _ = (Path, Config)

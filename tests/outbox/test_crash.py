@@ -23,6 +23,7 @@ send:
   batch_size: 10
   rate_per_second: {rate}
   lease_seconds: 2
+  smtp_data_timeout: 1
   backoff_seconds: 0.01
   backoff_max_seconds: 0.05
 """
@@ -64,7 +65,7 @@ def test_sigkill_at_random_points_never_sends_twice_and_loses_nothing(db: Databa
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
             proc.wait()
-        time.sleep(2.2)  # let the dead processes' leases expire
+        time.sleep(3.2)  # let the dead processes' leases expire ('sending': lease + smtp_data_timeout)
         final = start_send(tmp_path, db_url, server.url)
         out, err = final.communicate(timeout=60)
         assert final.returncode == 0, err.decode()

@@ -143,8 +143,11 @@ def test_flaky_server_every_subscriber_ends_delivered_once_or_failed(db: Databas
         elif final[email] == "sent":
             assert delivered[email] == 1
         else:
-            assert final[email] == "failed" and email not in delivered  # retries used up
+            # retries used up, or (issue 8, §5) the line dropped after the final "." of DATA:
+            # 'unknown', held for a person, never retried (this server had not kept those)
+            assert final[email] in ("failed", "unknown") and email not in delivered
     assert report.retried > 10  # the faults really happened
+    assert report.unknown == sum(1 for s in final.values() if s == "unknown") > 0
     assert sum(1 for s in final.values() if s == "sent") == report.sent == len(delivered)
     # a 5xx per recipient marks the subscription bounced (threshold 1 in this test)
     with db.connect() as conn:
@@ -176,7 +179,7 @@ def test_pipelining_server_every_subscriber_ends_delivered_once_or_failed(db: Da
         elif final[email] == "sent":
             assert delivered[email] == 1
         else:
-            assert final[email] == "failed" and email not in delivered
+            assert final[email] in ("failed", "unknown") and email not in delivered
     assert report.sent == len(delivered) > 30
     message = message_from_bytes(handler.deliveries[0].data, policy=policy.default)
     assert message.get_body(("plain",)).get_content().startswith("Kære Person Æblebø")

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -17,6 +20,7 @@ from aiosmtpd.controller import Controller
 
 from newsletter.config import Config, Settings
 from newsletter.db import Database
+from newsletter.subscribers.outgoing import drain_all, stop_all
 
 CONFIG = """\
 brand:
@@ -51,11 +55,20 @@ def config(make_config: Callable[[str], Config]) -> Config:
     return make_config(CONFIG.format(per_ip=50))
 
 
+def settle() -> None:
+    """Wait until the web app's background worker has done what it was handed (a sign-up is
+    recorded and its mail sent after the answer, issue 8 §6)."""
+    assert drain_all(timeout=30), "the web app's background queue did not drain"
+
+
 class Sink:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.delay = 0.0  # seconds before the reply to DATA: a slow mail server
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         msg = message_from_bytes(envelope.original_content, policy=policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
         return "250 OK"
@@ -68,6 +81,8 @@ class SMTPServer:
 
     @property
     def messages(self) -> list[tuple[str, list[str], EmailMessage]]:
+        """What arrived, once the app's background sender has handed over what it queued."""
+        settle()
         return self.sink.messages
 
 
@@ -125,6 +140,7 @@ def client_for(db: Database) -> Iterator[Callable[[Config], Any]]:
     yield make
     for c in clients:
         c.close()
+    stop_all()
 
 
 def csrf_of(html: str) -> str:
@@ -135,3 +151,46 @@ def csrf_of(html: str) -> str:
 
 def settings_with(settings: Settings, **changes: Any) -> Settings:
     return replace(settings, **changes)
+
+
+@dataclass
+class LiveApp:
+    """The web app under a real uvicorn server on 127.0.0.1."""
+
+    base: str
+    config: Config
+
+    def client(self) -> Any:
+        import httpx
+
+        # a browser posting our own forms sends our Origin (the app checks it on every form POST)
+        return httpx.Client(base_url=self.base, headers={"Origin": self.base}, timeout=30)
+
+
+@pytest.fixture
+def live_app(db: Database) -> Iterator[Callable[[Config], LiveApp]]:
+    import uvicorn
+
+    from newsletter.web import create_app
+
+    servers: list[tuple[Any, threading.Thread]] = []
+
+    def start(cfg: Config) -> LiveApp:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        cfg = replace(cfg, settings=replace(cfg.settings, base_url=base))
+        server = uvicorn.Server(uvicorn.Config(create_app(cfg, db=db), host="127.0.0.1", port=port,
+                                               log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        servers.append((server, thread))
+        return LiveApp(base, cfg)
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(5)
+    stop_all()

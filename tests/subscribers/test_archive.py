@@ -32,7 +32,7 @@ def make_issue(db: Database, config: Config, week: int, subject: str, title: str
                                   window_start=now - timedelta(days=7), window_end=now)
         q.replace_placements(conn, issue_id, [Placement(item_id=item, section="partnere", position=0)])
     render_issue(db, config, issue_id)
-    review.approve(db, issue_id, "mette")
+    review.approve(db, issue_id, "mette", override="test config without a CVR number")
     if send:
         review.mark_queued(db, issue_id)
         review.mark_sent(db, issue_id, at=datetime(2026, 11, week - 40, 7, 0, tzinfo=now.tzinfo))

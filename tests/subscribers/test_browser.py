@@ -17,7 +17,8 @@ import pytest
 
 from newsletter.config import Config
 from newsletter.db import Database
-from newsletter.subscribers import manage, personal_links, recipients
+from newsletter.subscribers import links_for, manage, recipients
+from newsletter.subscribers.outgoing import stop_all
 from newsletter.subscribers.tokens import make_token
 from tests.subscribers.conftest import CONFIG, SMTPServer, free_port, link_in
 from tests.subscribers.test_archive import make_issue
@@ -49,6 +50,7 @@ def server(make_config, db: Database, smtp_server: SMTPServer) -> Iterator[tuple
     yield base, config
     uv.should_exit = True
     thread.join(5)
+    stop_all()
 
 
 @pytest.fixture
@@ -143,7 +145,7 @@ def test_a_subscriber_from_sign_up_to_goodbye(server, page, db: Database, smtp_s
 
     # the unsubscribe link of a newsletter: GET shows a button, the mail provider's POST unsubscribes
     view = manage.add(db, config, "laeser@firma.dk", ["ugebrev"], "messe", "tester")
-    unsubscribe_url = personal_links(config.settings, view.id, "ugebrev").unsubscribe_url
+    unsubscribe_url = links_for(db, config.settings, view.id, "ugebrev").unsubscribe_url
     page.goto(unsubscribe_url)
     assert page.locator("h1").inner_text() == "Afmeld nyhedsbrevet"
     assert page.locator("button[type=submit]").inner_text() == "Ja, afmeld mig"

@@ -9,7 +9,7 @@ import pytest
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.errors import BadToken, ExpiredToken, InvalidAddress, NotFound, Suppressed
-from newsletter.subscribers import gdpr, manage, personal_links, recipients, signup
+from newsletter.subscribers import gdpr, links_for, manage, recipients, signup
 from newsletter.subscribers.addresses import address_hash, normalise
 from newsletter.subscribers.consent import TEXTS, consent_text
 from newsletter.subscribers.tokens import make_token, read_token
@@ -45,8 +45,9 @@ def test_bad_addresses_say_why(typed: str, code: str):
 
 
 def test_tokens_are_bound_to_purpose_and_secret_and_expire():
-    token = make_token("k" * 40, "unsubscribe", 7, "ugebrev")
-    assert read_token("k" * 40, "unsubscribe", token) == (7, "ugebrev")
+    token = make_token("k" * 40, "unsubscribe", 7, "ugebrev", "key7")
+    parsed = read_token("k" * 40, "unsubscribe", token)
+    assert (parsed.subscriber_id, parsed.extra, parsed.link_key) == (7, "ugebrev", "key7")
     with pytest.raises(BadToken):
         read_token("k" * 40, "preferences", token)  # another purpose
     with pytest.raises(BadToken):
@@ -82,7 +83,7 @@ def test_recipients_filter_by_newsletter_status_and_section(db: Database, config
 
 def test_personal_links_point_at_the_app_and_unsubscribe_works(db: Database, config: Config):
     view = manage.add(db, config, "a@firma.dk", ["ugebrev", "invest"], "messe", "tester")
-    links = personal_links(config.settings, view.id, "ugebrev")
+    links = links_for(db, config.settings, view.id, "ugebrev")
     assert links.unsubscribe_url.startswith(config.settings.base_url + "/u/")
     assert links.preferences_url.startswith(config.settings.base_url + "/p/")
     token = links.unsubscribe_url.rsplit("/", 1)[1]

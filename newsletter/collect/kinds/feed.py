@@ -1,7 +1,10 @@
 """RSS 0.9x/1.0 (RDF)/2.0 and Atom, parsed by feedparser from the fetched bytes.
 
-feedparser strips DOCTYPE entity declarations and does not load external entities, so
-billion-laughs and XXE documents neither expand nor read files (tests/collect/test_kinds.py).
+What protects us from entity expansion is feedparser: ``sanitizer.replace_doctype`` removes
+every ``<!ENTITY>`` declaration except plain-text ones (no ``&``, so nothing multiplies), its
+SAX parser does not load external entities, and a document that then fails strict parsing
+goes to the loose parser, which leaves ``&lol9;`` as text; expat >= 2.4 also limits
+amplification itself. Billion-laughs and XXE documents are tested (tests/collect/test_kinds.py).
 feedparser's own HTML sanitiser and link resolver are switched off: they cost about half of
 its parse time, the sanitiser is not enough for us anyway, and ``clean.py`` sanitises every
 summary with nh3 and makes links and images absolute against the feed URL. Only content under
@@ -63,10 +66,15 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> Parsed:
                               sanitize_html=False, resolve_relative_uris=False)
     entries = result.get("entries") or []
     version = result.get("version") or ""
-    if not entries and (result.get("bozo") or not version):
+    bozo = bool(result.get("bozo")) and not _harmless(result.get("bozo_exception"))
+    if not entries and (bozo or not version):
         raise _not_a_feed(body, headers, url, result)
     warnings = []
-    if result.get("bozo") and not _harmless(result.get("bozo_exception")):
+    if not entries:
+        # a valid feed the partner has emptied (or not filled yet): say so, do not call it unreadable
+        warnings.append(f"the feed has no entries (it is a valid {_VERSIONS.get(version, version)} feed; "
+                        "the partner has not published anything in it)")
+    if bozo:
         warnings.append(f"the feed is malformed but was read anyway: {_describe(result.get('bozo_exception'))}")
     feed_info = result.get("feed") or {}
     return Parsed(
@@ -76,6 +84,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> Parsed:
     )
 
 
+_VERSIONS = {"rss090": "RSS 0.90", "rss091n": "RSS 0.91", "rss091u": "RSS 0.91", "rss092": "RSS 0.92",
+             "rss093": "RSS 0.93", "rss094": "RSS 0.94", "rss20": "RSS 2.0", "rss10": "RSS 1.0 (RDF)",
+             "rss": "RSS", "atom01": "Atom 0.1", "atom02": "Atom 0.2", "atom03": "Atom 0.3",
+             "atom10": "Atom 1.0", "atom": "Atom", "cdf": "CDF"}
 _SINGLE_BYTE = {"cp1252", "windows-1252", "iso-8859-1", "iso8859-1", "latin-1", "latin1",
                 "iso-8859-15", "iso8859-15", "us-ascii", "ascii"}
 _PROLOG_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")

@@ -31,13 +31,13 @@ def parse(html: str) -> Any:
 
 
 def run_checks(html: str, *, check_links: bool = False, timeout: float = 10.0,
-               concurrency: int = 8) -> list[Finding]:
-    from newsletter.render.preflight import images, links, size
+               concurrency: int = 8, web_url: str = "") -> list[Finding]:
+    from newsletter.render.preflight import contrast, images, links, preheader, size
 
     doc = parse(html)
     findings: list[Finding] = []
-    for module in (size, images, links):
+    for module in (size, images, links, contrast, preheader):
         findings.extend(module.check(doc, html))
     if check_links:
-        findings.extend(links.check_online(doc, timeout=timeout, concurrency=concurrency))
+        findings.extend(links.check_online(doc, timeout=timeout, concurrency=concurrency, web_url=web_url))
     return findings

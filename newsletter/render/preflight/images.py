@@ -1,4 +1,9 @@
-"""Every image needs alt text (screen readers, blocked images) and a width (Outlook ignores CSS widths)."""
+"""Every image needs alt text (screen readers, blocked images) and a width (Outlook ignores CSS widths).
+
+``alt=""`` is right for a decorative image, such as an item's picture right above its title
+(issue 8: an alt that repeats the title is read twice), but not for an image that is a link's
+only content: that link would have no name.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,22 @@ from typing import Any
 from newsletter.render.preflight import Finding
 
 
+def _only_content_of_a_link(img: Any) -> bool:
+    for parent in img.iterancestors("a"):
+        return not " ".join(parent.text_content().split())
+    return False
+
+
 def check(doc: Any, html: str) -> list[Finding]:
     findings = []
     for img in doc.iter("img"):
         src = (img.get("src") or "")[:120]
-        if not (img.get("alt") or "").strip():
+        alt = img.get("alt")
+        if alt is None:
             findings.append(Finding("alt", "warning", f"image without alt text: {src}"))
+        elif not alt.strip() and _only_content_of_a_link(img):
+            findings.append(Finding("alt", "warning", f"linked image with empty alt text (the link has no "
+                                    f"name for a screen reader): {src}"))
         if not (img.get("width") or "").strip():
             findings.append(Finding("width", "warning", f"image without a width attribute: {src}"))
     return findings

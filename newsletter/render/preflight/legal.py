@@ -14,10 +14,11 @@ from newsletter.render.preflight import Finding
 EXAMPLE_DOMAINS = ("example.dk", "example.com", "example.org")
 
 
-def check(config: Config, html: str) -> list[Finding]:
+def check(config: Config, html: str, token: str = "") -> list[Finding]:
+    """``token``: the render's placeholder token (the unsubscribe link must be the template's)."""
     brand = config.brand
     findings = []
-    if placeholder("unsubscribe_url") not in html:
+    if placeholder("unsubscribe_url", token) not in html:
         findings.append(Finding("legal", "error", "the email has no unsubscribe link "
                                 "(markedsføringsloven §10): keep %%unsubscribe_url%% in the template"))
     if not brand.postal_address.strip():

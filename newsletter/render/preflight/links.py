@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,20 +30,39 @@ def check(doc: Any, html: str) -> list[Finding]:
     return findings
 
 
-def check_online(doc: Any, *, timeout: float = 10.0, concurrency: int = 8) -> list[Finding]:
-    targets = [u for u in dict.fromkeys(urls(doc)) if urlsplit(u).scheme in ("http", "https")]
-    return asyncio.run(_check_all(targets, timeout, concurrency))
+def check_online(doc: Any, *, timeout: float = 10.0, concurrency: int = 8, web_url: str = "") -> list[Finding]:
+    """Ask every http(s) link and image; ``web_url`` (the issue's own web version, which is
+    published only when the first message goes out) is not asked."""
+    targets = [u for u in dict.fromkeys(urls(doc))
+               if urlsplit(u).scheme in ("http", "https") and u != web_url]
+    if not targets:
+        return []
+    results = asyncio.run(_check_all(targets, timeout, concurrency))
+    unreachable = [r for r in results if r.unreachable]
+    if len(unreachable) == len(results):
+        # nothing answered at all: this machine is offline (or has no DNS), not every partner
+        first = unreachable[0]
+        return [Finding("link", "warning", f"link check skipped: offline (none of the {len(results)} links "
+                        f"could be reached; e.g. {first.url[:80]}: {first.error}). Run the check again "
+                        "with network, or use --offline to skip it.")]
+    return [Finding("link", "error", f"{r.url[:160]}: {r.error}") for r in results if r.error]
 
 
-async def _check_all(targets: list[str], timeout: float, concurrency: int) -> list[Finding]:
+@dataclass(frozen=True)
+class _Result:
+    url: str
+    error: str = ""  # "" when the link answered
+    unreachable: bool = False  # no connection at all (DNS, refused, no route, connect timeout)
+
+
+async def _check_all(targets: list[str], timeout: float, concurrency: int) -> list[_Result]:
     limit = asyncio.Semaphore(concurrency)
     headers = {"User-Agent": "trekant-newsletter-linkcheck/1.0"}
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=True, headers=headers) as client:
-        results = await asyncio.gather(*(_check_one(client, limit, url) for url in targets))
-    return [f for f in results if f is not None]
+        return list(await asyncio.gather(*(_check_one(client, limit, url) for url in targets)))
 
 
-async def _check_one(client: httpx.AsyncClient, limit: asyncio.Semaphore, url: str) -> Finding | None:
+async def _check_one(client: httpx.AsyncClient, limit: asyncio.Semaphore, url: str) -> _Result:
     async with limit:
         try:
             response = await client.head(url)
@@ -50,8 +70,10 @@ async def _check_one(client: httpx.AsyncClient, limit: asyncio.Semaphore, url: s
                 # many servers refuse HEAD; ask again with GET before calling the link broken
                 async with client.stream("GET", url) as streamed:
                     response = streamed
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+            return _Result(url, f"{type(e).__name__} {e}".strip(), unreachable=True)
         except httpx.HTTPError as e:
-            return Finding("link", "error", f"{url[:160]}: {type(e).__name__} {e}".strip())
+            return _Result(url, f"{type(e).__name__} {e}".strip())
     if response.status_code >= 400:
-        return Finding("link", "error", f"{url[:160]}: HTTP {response.status_code}")
-    return None
+        return _Result(url, f"HTTP {response.status_code}")
+    return _Result(url)

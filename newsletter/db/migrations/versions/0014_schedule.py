@@ -3,7 +3,7 @@ health endpoint, the notices sent about an issue (reminder, held, queued) so eac
 and the hourly send count shared by every send process.
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 from newsletter.db.types import UTCDateTime
 
 revision = "0014"
-down_revision = "0006"
+down_revision = "0010"  # chained after the merged migrations (was "0006")
 branch_labels = None
 depends_on = None
 

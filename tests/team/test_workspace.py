@@ -1,0 +1,146 @@
+"""The workspace's pages through the real app (ASGI client), a real database and the real
+stage functions: review item by item, preview, approve with its gates, schedule and cancel."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from newsletter import review
+from newsletter.compose import week_issue
+from newsletter.config import Config
+from newsletter.db import Database
+from newsletter.db import outbox as oq
+from newsletter.subscribers import manage
+from tests.team.conftest import Clients, add_items, csrf_of
+
+
+def draft(db: Database, config: Config) -> int:
+    add_items(db)
+    return week_issue(db, config, "ugebrev").id
+
+
+def post(client, url: str, page: str, **data):  # type: ignore[no-untyped-def]
+    return client.post(url, data={"csrf": csrf_of(page), **data})
+
+
+def test_start_page_shows_the_week_and_what_to_do(clients: Clients, db: Database, team_config: Config) -> None:
+    editor = clients.as_user("erik")
+    page = editor.get("/team/")
+    assert page.status_code == 200 and "Ugens udgave er ikke lavet endnu" in page.text
+    empty = post(editor, "/team/draft", page.text, newsletter="ugebrev")
+    assert "Det lykkedes ikke" in empty.text and "no new items" in empty.text  # nothing collected yet
+    add_items(db)
+    made = post(editor, "/team/draft", page.text, newsletter="ugebrev")
+    assert made.status_code == 200 and "Kladden er lavet." in made.text  # followed to the issue page
+    assert "Nyhed 1 om grøn omstilling" in made.text
+    assert made.headers["content-security-policy"].startswith("default-src 'none'")
+    week = editor.get("/team/")
+    assert "kladde" in week.text and "Ikke godkendt endnu." in week.text
+    assert editor.get("/team/?lang=en").text.count("Not approved yet.") == 1
+
+
+def test_review_item_by_item(clients: Clients, db: Database, team_config: Config) -> None:
+    issue_id = draft(db, team_config)
+    editor = clients.as_user("erik")
+    page = editor.get(f"/team/issues/{issue_id}")
+    assert page.status_code == 200
+    _, placed = review.get(db, issue_id)
+    shown = [p for p in placed if p.included]
+    cut = [p for p in placed if not p.included]
+    assert cut and cut[0].reason == "partner cap"
+    assert "Skåret fra af loftet" in page.text
+    first, second = sorted(shown, key=lambda p: p.position)[:2]
+    post(editor, f"/team/issues/{issue_id}/items/{second.item.id}/move", page.text, direction="up")
+    post(editor, f"/team/issues/{issue_id}/items/{first.item.id}/exclude", page.text)
+    post(editor, f"/team/issues/{issue_id}/items/{cut[0].item.id}/include", page.text)
+    post(editor, f"/team/issues/{issue_id}/items/{second.item.id}/edit", page.text,
+         title="Ny overskrift fra redaktionen", summary="Kortere resumé.")
+    answer = post(editor, f"/team/issues/{issue_id}/texts", page.text, subject="Uge med grøn omstilling",
+                  preheader="Forhåndstekst", intro="Hej")
+    assert answer.status_code == 200 and "Teksterne er gemt." in answer.text
+    _, placed = review.get(db, issue_id)
+    by_id = {p.item.id: p for p in placed}
+    assert by_id[second.item.id].position == 0 and by_id[second.item.id].title == "Ny overskrift fra redaktionen"
+    assert not by_id[first.item.id].included and by_id[cut[0].item.id].included
+    assert review.get(db, issue_id)[0].subject == "Uge med grøn omstilling"
+    page = editor.get(f"/team/issues/{issue_id}")
+    assert 'class="card out"' in page.text  # the excluded item stays, greyed
+    actors = {e["actor"] for e in review.history(db, issue_id) if e["action"] != "create"}
+    assert actors == {"erik"}
+    # an error from the stage comes back as a message on the same page
+    bad = post(editor, f"/team/issues/{issue_id}/texts", page.text, subject="x" * 201)
+    assert "Det lykkedes ikke" in bad.text and "limit is 200" in bad.text
+
+
+def test_approve_gates_and_four_eyes(clients: Clients, db: Database, team_config: Config) -> None:
+    issue_id = draft(db, team_config)
+    editor, anne, ada = clients.as_user("erik"), clients.as_user("anne"), clients.as_user("ada")
+    page = anne.get(f"/team/issues/{issue_id}")
+    post(anne, f"/team/issues/{issue_id}/texts", page.text, subject="Anne rettede emnet")
+    # not rendered since the edit: the approve function refuses, whoever calls it
+    answer = post(anne, f"/team/issues/{issue_id}/approve", page.text)
+    assert "changed after its last render" in answer.text or "never been rendered" in answer.text
+    preview = anne.get(f"/team/issues/{issue_id}/preview")  # renders the current draft
+    assert preview.status_code == 200 and "/email.html" in preview.text
+    assert "Med firøjne-princippet skal en anden godkende" in preview.text
+    refused = post(anne, f"/team/issues/{issue_id}/approve", preview.text)
+    assert "four-eyes" in refused.text and review.get(db, issue_id)[0].status == "draft"
+    # the editor may not approve at all
+    assert post(editor, f"/team/issues/{issue_id}/approve", preview.text).status_code == 403
+    ok = post(ada, f"/team/issues/{issue_id}/approve", ada.get(f"/team/issues/{issue_id}/preview").text)
+    assert "Udgaven er godkendt" in ok.text
+    issue = review.get(db, issue_id)[0]
+    assert issue.status == "approved" and issue.approved_by == "ada"
+
+
+def test_preflight_errors_need_a_reason(clients: Clients, db: Database, make_config, team_config: Config) -> None:  # type: ignore[no-untyped-def]
+    issue_id = draft(db, team_config)
+    from tests.team.conftest import CONFIG
+
+    no_cvr = make_config(CONFIG.format(four_eyes="false").replace('  cvr: "12345678"\n', ""))
+    from newsletter.web import create_app
+
+    app_clients = Clients(create_app(no_cvr, db=db))
+    ada = app_clients.as_user("ada")
+    preview = ada.get(f"/team/issues/{issue_id}/preview?lang=da")
+    # the issue was rendered with the CVR before; re-render under this config
+    post(ada, f"/team/issues/{issue_id}/render", preview.text)
+    preview = ada.get(f"/team/issues/{issue_id}/preview")
+    assert "brand.cvr is empty" in preview.text and "Godkend trods fejl" in preview.text
+    assert re.search(r'<button type="button" class="go" disabled>', preview.text)
+    refused = post(ada, f"/team/issues/{issue_id}/approve", preview.text)
+    assert "preflight error" in refused.text
+    ok = post(ada, f"/team/issues/{issue_id}/approve", preview.text, override="CVR kommer i morgen; aftalt med chefen")
+    assert "Udgaven er godkendt" in ok.text
+    [approval] = [e for e in review.history(db, issue_id) if e["action"] == "approve"]
+    assert approval["actor"] == "ada" and approval["detail"]["override"] == "CVR kommer i morgen; aftalt med chefen"
+    assert "CVR kommer i morgen" in ada.get(f"/team/issues/{issue_id}").text  # in the history
+    for c in app_clients.open:
+        c.close()
+
+
+def test_schedule_reschedule_cancel(clients: Clients, db: Database, team_config: Config) -> None:
+    issue_id = draft(db, team_config)
+    manage.add(db, team_config, "laeser@firma.dk", ["ugebrev"], consent_source="test", added_by="test")
+    ada = clients.as_user("ada")
+    preview = ada.get(f"/team/issues/{issue_id}/preview")
+    post(ada, f"/team/issues/{issue_id}/approve", preview.text)
+    later = datetime.now(UTC) + timedelta(days=2)
+    day = later.astimezone().strftime("%Y-%m-%d")
+    answer = post(ada, f"/team/issues/{issue_id}/schedule", preview.text, date=day, time="08:00")
+    assert "Planlagt til" in answer.text and "kl. 8.00" in answer.text and "for 1 modtagere" in answer.text
+    with db.connect() as conn:
+        first = oq.issue_send_after(conn, issue_id)
+    assert first is not None and first.astimezone().hour in (7, 8)
+    moved = post(ada, f"/team/issues/{issue_id}/schedule", preview.text, date=day, time="10:30")
+    assert "flyttet til" in moved.text and "kl. 10.30" in moved.text
+    cancelled = post(ada, f"/team/issues/{issue_id}/cancel", preview.text)
+    assert "1 mails trukket tilbage" in cancelled.text
+    assert review.get(db, issue_id)[0].status == "approved"
+    with db.connect() as conn:
+        assert oq.counts(conn, issue_id) == [] and oq.issue_send_after(conn, issue_id) is None
+    again = post(ada, f"/team/issues/{issue_id}/schedule", preview.text, date=day, time="09:00")
+    assert "for 1 modtagere" in again.text
+    actions = [e["action"] for e in review.history(db, issue_id)]
+    assert actions[-7:] == ["queued", "schedule", "reschedule", "approved", "unqueue", "queued", "schedule"]
