@@ -187,8 +187,15 @@ class ScheduleConfig(_Model):
     draft: tuple[str, ...] = ("0 9 * * tue",)
     send: tuple[str, ...] = ("*/5 * * * *",)
     reviewers: tuple[str, ...] = ()
+    # issue 11: the unattended week. `deadlines` checks each newsletter's planned send
+    # (newsletters[].send_day): a reminder `remind_before_hours` before it while the issue is not
+    # approved, the issue held (never sent) and the team told at that time, and an approved
+    # issue nobody queued queued then (`queue_approved`).
+    deadlines: tuple[str, ...] = ("*/10 * * * *",)
+    remind_before_hours: int = Field(default=24, ge=0, le=24 * 7)
+    queue_approved: bool = True
 
-    @field_validator("collect", "draft", "send", "reviewers", mode="before")
+    @field_validator("collect", "draft", "send", "deadlines", "reviewers", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
@@ -201,7 +208,7 @@ class ScheduleConfig(_Model):
                 raise ValueError(f"{address!r} is not one e-mail address")
         return value
 
-    @field_validator("collect", "draft", "send")
+    @field_validator("collect", "draft", "send", "deadlines")
     @classmethod
     def _cron_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for expr in value:

@@ -46,7 +46,7 @@ def test_collect_job_fires_on_copenhagen_time(make_config):
     config = _config(make_config)
     scheduler = build_scheduler(config, BackgroundScheduler)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"collect-0", "draft-0", "send-0"}
+    assert set(jobs) == {"collect-0", "draft-0", "deadlines-0", "send-0"}
     job = jobs["collect-0"]
     # Wednesday 25 November 2026, 12:30 in Copenhagen: the next run is 18:00 the same day.
     now = datetime(2026, 11, 25, 12, 30, tzinfo=CPH)
@@ -67,7 +67,7 @@ def test_jobs_persist_in_the_database(make_config):
     second = BackgroundScheduler(jobstores={"default": store})
     second.start(paused=True)
     try:
-        assert sorted(job.id for job in second.get_jobs()) == ["collect-0", "draft-0", "send-0"]
+        assert sorted(job.id for job in second.get_jobs()) == ["collect-0", "deadlines-0", "draft-0", "send-0"]
     finally:
         second.shutdown(wait=False)
 
@@ -125,8 +125,9 @@ def test_weekly_jobs_draft_for_reviewers_and_send_when_due(make_config, http_ser
 
     run_collect(str(config.path))
     [issue_id] = run_draft(str(config.path))
-    [notice] = _messages(outbox)
-    assert str(notice["To"]) == "redaktion@example.dk" and notice["Subject"].startswith("[TEST]")
+    notice, copy = sorted(_messages(outbox), key=lambda m: str(m["Subject"]).startswith("[TEST]"))
+    assert str(copy["To"]) == "redaktion@example.dk" and copy["Subject"].startswith("[TEST]")
+    assert str(notice["Subject"]).startswith("Udkast klar") and f"/team/issues/{issue_id}" in notice.get_content()
     assert review.get(db, issue_id)[0].status == "draft"  # telling reviewers approves nothing
     assert run_draft(str(config.path)) == [issue_id]  # refreshing the same week's draft
 

@@ -26,7 +26,7 @@ from importlib import import_module
 from newsletter.cli.app import main
 
 # Areas register their commands on import; the order is the order of the pipeline.
-for _module in ("db", "collect", "curate", "compose", "media", "social", "subscribers", "send", "users", "demo"):
+for _module in ("db", "collect", "curate", "compose", "media", "social", "subscribers", "send", "users", "demo", "ops"):
     import_module(f"newsletter.cli.{_module}")
 
 __all__ = ["main", "run"]

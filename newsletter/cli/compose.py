@@ -60,7 +60,7 @@ def draft(app: App, newsletter_key: str | None, week: str | None, as_json: bool)
 
 
 @main.command("issues")
-@click.option("--newsletter", "newsletter_key", default=None)
+@click.option("--newsletter", "newsletter_key", default=None, help="Only issues of this newsletter key.")
 @click.option("--status", type=click.Choice(ISSUE_STATUSES), default=None, help="Only issues with this status.")
 @json_option
 @pass_app
@@ -132,16 +132,19 @@ def _item_json(app: App, p: Any) -> dict[str, Any]:
 
 @issue_group.command("edit")
 @click.argument("issue_id", type=int)
-@click.option("--subject", default=None)
-@click.option("--preheader", default=None)
+@click.option("--subject", default=None, help="The email's subject line.")
+@click.option("--preheader", default=None, help="The preview text shown after the subject in the inbox.")
 @click.option("--intro", default=None, help="Intro text; a blank line starts a new paragraph.")
-@click.option("--include", "includes", type=int, multiple=True, metavar="ITEM")
-@click.option("--exclude", "excludes", type=int, multiple=True, metavar="ITEM")
+@click.option("--include", "includes", type=int, multiple=True, metavar="ITEM",
+              help="Show this item in the issue (repeatable; ids from `issue show`).")
+@click.option("--exclude", "excludes", type=int, multiple=True, metavar="ITEM",
+              help="Leave this item out of the issue (repeatable).")
 @click.option("--move", "moves", type=(int, str), multiple=True, metavar="ITEM SECTION[:POS]",
               help="Move an item to a section and optionally a 1-based position: --move 12 arrangementer:1")
 @click.option("--title", "titles", type=(int, str), multiple=True, metavar="ITEM TEXT",
               help='Override an item\'s title in this issue ("" restores the original).')
-@click.option("--summary", "summaries", type=(int, str), multiple=True, metavar="ITEM TEXT")
+@click.option("--summary", "summaries", type=(int, str), multiple=True, metavar="ITEM TEXT",
+              help='Override an item\'s summary in this issue ("" restores the original).')
 @by_option
 @pass_app
 def issue_edit(app: App, issue_id: int, subject: str | None, preheader: str | None, intro: str | None,

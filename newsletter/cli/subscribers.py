@@ -55,9 +55,10 @@ def _print_view(view: manage.SubscriberView) -> None:
 @click.option("--newsletter", "newsletters", multiple=True, help="Newsletter key (repeatable; default: the first).")
 @click.option("--consent-source", required=True,
               help='Where the consent came from, e.g. "papirblanket, Industriens Dag 2026".')
-@click.option("--name", default="")
-@click.option("--organisation", default="")
-@click.option("--language", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--name", default="", help="The person's name (a stored name is kept).")
+@click.option("--organisation", default="", help="Company or organisation (a stored one is kept).")
+@click.option("--language", type=click.Choice(["da", "en"]), default="da", show_default=True,
+              help="Language of the newsletters they get.")
 @click.option("--section", "sections", multiple=True, help="Only these sections (repeatable; default: all).")
 @click.option("--by", "added_by", default=None, help="Team member adding them (default: login name).")
 @json_option
@@ -80,7 +81,7 @@ def add_cmd(app: App, email: str, newsletters: tuple[str, ...], consent_source: 
 @subscribers_group.command("list")
 @click.option("--newsletter", default=None, help="Only subscribers of this newsletter.")
 @click.option("--status", type=STATUS_CHOICE, default=None, help="Only subscriptions with this status.")
-@click.option("--limit", type=int, default=None)
+@click.option("--limit", type=int, default=None, help="Show at most this many.")
 @json_option
 @pass_app
 def list_cmd(app: App, newsletter: str | None, status: str | None, limit: int | None, as_json: bool) -> None:
@@ -222,8 +223,8 @@ def check_secret_key(secret_key: str, base_url: str, from_environment: bool) -> 
 
 
 @main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (behind a proxy: 127.0.0.1).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--proxy-headers", is_flag=True,
               help="Trust X-Forwarded-For from the proxy (FORWARDED_ALLOW_IPS) for the per-IP limit.")
 @pass_app

@@ -479,3 +479,54 @@ media_cards = Table(
     Column("name", String(80), nullable=False),
     Column("drawn_at", UTCDateTime, nullable=False),
 )
+
+
+# --- schedule (issue 11) -------------------------------------------------------------------------
+
+# One row per run of a scheduled job (or `newsletter run`): what `newsletter status` shows.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job", String(50), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("outcome", String(10), nullable=False),  # running, ok, error
+    Column("message", Text, nullable=False, default=""),
+    Column("duration_ms", Integer),
+    Column("host", String(200), nullable=False, default=""),
+    Index("ix_job_runs_job_started_at", "job", "started_at"),
+)
+
+# The running scheduler says it is alive once a minute (one row); the health endpoint reads it.
+scheduler_heartbeat = Table(
+    "scheduler_heartbeat",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("host", String(200), nullable=False, default=""),
+    Column("pid", Integer, nullable=False, default=0),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("beat_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime),
+)
+
+# What the scheduler told the team about an issue, once each: reminder, held, queued.
+schedule_notices = Table(
+    "schedule_notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issue_id", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    UniqueConstraint("issue_id", "kind"),
+)
+
+# Send slots taken per minute by every send process together: send.rate_per_hour is one budget
+# for all of them, counted over the last 60 minutes (issue 11).
+send_counts = Table(
+    "send_counts",
+    metadata,
+    Column("minute", UTCDateTime, primary_key=True),
+    Column("sent", Integer, nullable=False, default=0),
+)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from newsletter.errors import (
     ConnectFailedError,
@@ -121,15 +122,30 @@ def is_connect_failure(error: DeliveryError) -> bool:
     return isinstance(error, ConnectFailedError)
 
 
+class SharedBudget(Protocol):
+    """The hourly budget every send process shares (the database's ``send_counts``, issue 11)."""
+
+    def reserve(self, wanted: int) -> int: ...
+
+    def give_back(self, unused: int) -> None: ...
+
+
 class RateLimiter:
     """Paces sends to ``per_second`` (0 = no limit) across threads, and stops at ``per_hour``
-    (0 = no limit) counted from ``already_this_hour`` sends found in the outbox at start."""
+    (0 = no limit) counted from ``already_this_hour`` sends found in the outbox at start.
+
+    With ``shared``, the hourly budget is the one all send processes share: slots are taken
+    from it ``block`` at a time, and ``close`` gives back the ones not used."""
 
     def __init__(self, per_second: float, per_hour: int = 0, already_this_hour: int = 0,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 shared: SharedBudget | None = None, block: int = 20) -> None:
         self.interval = 1.0 / per_second if per_second > 0 else 0.0
         self.per_hour = per_hour
         self.used = already_this_hour
+        self.shared = shared
+        self.block = max(1, min(block, per_hour or block))
+        self._left = 0
         self._clock = clock
         self._sleep = sleep
         self._next = clock()
@@ -138,7 +154,13 @@ class RateLimiter:
     def acquire(self) -> bool:
         """Wait for the next slot; False when the hourly budget is spent."""
         with self._lock:
-            if self.per_hour and self.used >= self.per_hour:
+            if self.shared is not None and self.per_hour:
+                if self._left == 0:
+                    self._left = self.shared.reserve(self.block)
+                    if self._left == 0:
+                        return False
+                self._left -= 1
+            elif self.per_hour and self.used >= self.per_hour:
                 return False
             self.used += 1
             now = self._clock()
@@ -148,6 +170,13 @@ class RateLimiter:
         if wait > 0:
             self._sleep(wait)
         return True
+
+    def close(self) -> None:
+        """Give the shared budget back the slots this run took but did not use."""
+        with self._lock:
+            left, self._left = self._left, 0
+        if self.shared is not None and left:
+            self.shared.give_back(left)
 
     def wait_ahead(self) -> float:
         with self._lock:

@@ -148,6 +148,10 @@ class DbOutboxStore:
         with self.db.connect() as conn:
             return q.sent_since(conn, self.clock() - timedelta(hours=1))
 
+    def shared_budget(self, per_hour: int) -> DbSendBudget:
+        """send.rate_per_hour as one budget for every send process on this database (issue 11)."""
+        return DbSendBudget(self.db, per_hour, self.clock)
+
     def due(self) -> int:
         with self.db.connect() as conn:
             return q.due_count(conn, self.clock())
@@ -155,3 +159,22 @@ class DbOutboxStore:
     def next_due(self) -> datetime | None:
         with self.db.connect() as conn:
             return q.next_due(conn)
+
+
+class DbSendBudget:
+    """The shared hourly budget in the database (``db/sendrate.py``)."""
+
+    def __init__(self, db: Database, per_hour: int, clock: Callable[[], datetime]) -> None:
+        self.db, self.per_hour, self.clock = db, per_hour, clock
+
+    def reserve(self, wanted: int) -> int:
+        from newsletter.db import sendrate
+
+        with self.db.begin() as conn:
+            return sendrate.reserve(conn, self.clock(), wanted, self.per_hour)
+
+    def give_back(self, unused: int) -> None:
+        from newsletter.db import sendrate
+
+        with self.db.begin() as conn:
+            sendrate.give_back(conn, self.clock(), unused)

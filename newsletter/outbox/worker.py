@@ -120,8 +120,10 @@ class Worker:
         started = time.monotonic()
         self.report.unknown_found = self.store.recover()
         if self.options.rate_per_hour:
+            shared = getattr(self.store, "shared_budget", None)  # issue 11: one budget for every process
             self._rate = RateLimiter(self.options.rate_per_second, self.options.rate_per_hour,
-                                     self.store.sent_last_hour())
+                                     self.store.sent_last_hour(),
+                                     shared=shared(self.options.rate_per_hour) if shared else None)
         self.report.due_at_start = self.store.due()
         threads = [threading.Thread(target=self._sender, name=f"send-{n}", daemon=True)
                    for n in range(self.options.workers)]
@@ -134,6 +136,7 @@ class Worker:
             for thread in threads:
                 thread.join()
             self.report.released += self.store.release()
+            self._rate.close()
             self.store.close()
             if self.stop.is_set() and not self.report.stopped:
                 self.report.stopped = "signal"

@@ -24,6 +24,8 @@ from starlette.staticfiles import StaticFiles
 
 from newsletter.config import Config
 from newsletter.db import Database, open_db
+from newsletter.db.schedule import scheduler_health
+from newsletter.db.types import utcnow
 from newsletter.errors import NewsletterError
 from newsletter.media import web as media_web
 from newsletter.web import archive, events, public, team
@@ -46,10 +48,15 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
         try:
             with database.connect() as conn:
                 conn.execute(text("SELECT 1"))
+                scheduler = scheduler_health(conn, utcnow())  # issue 11: a stale heartbeat is unhealthy
         except Exception as e:  # noqa: BLE001 - health reports any failure as 503
             log.warning("health check failed: %s", e)
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})
+        healthy = scheduler["healthy"] is not False
+        body: dict[str, object] = {"status": "ok" if healthy else "error", "database": "ok"}
+        if scheduler["healthy"] is not None:  # a scheduler runs (or ran) on this database
+            body["scheduler"] = scheduler
+        return JSONResponse(body, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)

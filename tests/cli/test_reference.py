@@ -29,3 +29,17 @@ def test_issue_status_choices_match_review():
     from newsletter.cli.compose import ISSUE_STATUSES
 
     assert ISSUE_STATUSES == review.STATUSES
+
+
+def test_every_option_says_what_it_does():
+    import click
+
+    def walk(group, prefix="newsletter"):
+        for name, command in group.commands.items():
+            yield f"{prefix} {name}", command
+            if isinstance(command, click.Group):
+                yield from walk(command, f"{prefix} {name}")
+
+    missing = [f"{path} {param.opts[0]}" for path, command in walk(main) for param in command.params
+               if isinstance(param, click.Option) and not param.help and param.name != "help"]
+    assert not missing, f"options without help text: {missing}"

@@ -1,0 +1,36 @@
+"""scripts/demo works on any later day, and the commands it prints work (issue 11)."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import timedelta
+
+from click.testing import CliRunner
+
+from newsletter.cli import main
+from newsletter.cli.demo import run_demo
+from newsletter.db.types import utcnow
+
+
+def test_demo_next_week_collects_nothing_says_so_and_the_printed_commands_work(cli, tmp_path, monkeypatch):
+    folder = tmp_path / "demo"
+    first = cli("demo", "--dir", str(folder))
+    assert first.exit_code == 0, first.output
+    later = run_demo(folder, now=utcnow() + timedelta(days=7))
+    assert later.collected == 0 and later.issue_id is None and later.queued == later.sent == 0
+    assert "no new items" in later.empty_week
+
+    again = cli("demo", "--dir", str(folder))
+    assert again.exit_code == 0 and "Nothing new since the last run" in again.output
+    lines = again.output.splitlines()
+    export = next(line for line in lines if line.strip().startswith("export "))
+    for assignment in shlex.split(export.strip())[1:]:
+        key, _, value = assignment.partition("=")
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path.parent)  # from anywhere, with only that environment
+    commands = [line.split(maxsplit=1)[1] for line in lines[lines.index(export) + 1:] if line.startswith("  ")]
+    assert "issues" in commands and "outbox" in commands
+    for command in commands:
+        result = CliRunner().invoke(main, shlex.split(command))
+        assert result.exit_code == 0, (command, result.output)
+    assert "sent" in CliRunner().invoke(main, ["issues"]).output

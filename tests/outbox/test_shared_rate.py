@@ -1,0 +1,74 @@
+"""send.rate_per_hour is one budget for every send process on the database (issue 11):
+two `newsletter send` processes side by side send no more than the limit together."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from newsletter.db import Database, sendrate
+from newsletter.db.types import utcnow
+from tests.conftest import MINIMAL_CONFIG
+from tests.outbox.conftest import SinkHandler, SMTPServer, add_subscribers, fill_outbox
+
+CONFIG = MINIMAL_CONFIG + """\
+send:
+  workers: 2
+  batch_size: 5
+  rate_per_hour: 12
+"""
+
+
+def _send(tmp_path: Path, db_url: str, smtp_url: str) -> subprocess.Popen[bytes]:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": db_url, "SMTP_URL": smtp_url, "NEWSLETTER_CONFIG": str(config),
+           "SECRET_KEY": "test", "BASE_URL": "https://nyhedsbrev.example.dk"}
+    return subprocess.Popen([sys.executable, "-c", "from newsletter.cli import run; run()", "send", "--json"],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_two_send_processes_share_the_hourly_limit(db: Database, db_url: str, tmp_path: Path):
+    fill_outbox(db, add_subscribers(db, 40))
+    with SMTPServer(SinkHandler()) as server:
+        smtp_url = f"smtp://127.0.0.1:{server.port}"
+        procs = [_send(tmp_path, db_url, smtp_url) for _ in range(2)]
+        reports = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err.decode()
+            reports.append(json.loads(out))
+        assert sum(r["sent"] for r in reports) == 12
+        assert len(server.handler.deliveries) == 12
+        assert any(r["stopped"] == "hourly limit" for r in reports)
+        third = _send(tmp_path, db_url, smtp_url)
+        out, _ = third.communicate(timeout=120)
+        assert json.loads(out)["sent"] == 0 and len(server.handler.deliveries) == 12
+
+
+def test_reservations_never_exceed_the_limit_under_contention(db: Database):
+    granted: list[int] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        while True:
+            with db.begin() as conn:
+                got = sendrate.reserve(conn, utcnow(), 7, 50)
+            if not got:
+                return
+            with lock:
+                granted.append(got)
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(granted) == 50
+    with db.begin() as conn:
+        sendrate.give_back(conn, utcnow(), 5)
+        assert sendrate.taken_last_hour(conn, utcnow()) == 45
