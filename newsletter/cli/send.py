@@ -86,9 +86,6 @@ def queue_cmd(app: App, issue_id: int, at: str | None, as_json: bool) -> None:
     """Queue an approved issue: one outbox row per matching active subscriber (twice is a no-op).
 
     On a queued issue, --at moves the rows not yet sent to the new time."""
-    from newsletter.render.preflight.base_url import require_public
-
-    require_public(app.config, "queue")  # the rows keep unsubscribe links built from BASE_URL
     report = run.queue_issue(app.db, app.config, issue_id, _parse_at(at))
     if as_json:
         print_json(report)
@@ -126,9 +123,6 @@ def unqueue_cmd(app: App, issue_id: int, as_json: bool) -> None:
 @pass_app
 def send_cmd(app: App, workers: int | None, rate: float | None, wait: bool, as_json: bool) -> None:
     """Send due outbox rows. SIGTERM or Ctrl-C finishes the messages in flight and stops."""
-    from newsletter.render.preflight.base_url import require_public
-
-    require_public(app.config, "send")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     options = run.SendOptions(workers=workers, rate_per_second=rate, wait=wait)

@@ -34,6 +34,7 @@ from newsletter.outbox.models import NewRow, QueuedIssue, RecentError, StatusCou
 from newsletter.outbox.queue import QueueReport, message_id, queue_rows
 from newsletter.outbox.store import DbOutboxStore
 from newsletter.outbox.worker import SendReport, Worker, WorkerOptions
+from newsletter.render.preflight.base_url import require_public
 from newsletter.transports import Transport, open_transport
 
 QUEUEABLE = ("approved", "queued")
@@ -61,6 +62,9 @@ def queue_issue(db: Database, config: Config, issue_id: int, at: datetime | None
     if issue.status not in QUEUEABLE:
         raise IssueStateError(f"issue {issue_id} is {issue.status}; only an approved issue can be queued "
                               f"(newsletter approve {issue_id} --by NAME)")
+    # The rows keep unsubscribe links built from BASE_URL: refuse real mail with one that
+    # subscribers cannot reach, whoever queues (CLI, workspace, scheduler).
+    require_public(config, "queue")
     now = now or utcnow()
     if issue.status == "queued":
         if at is None:
@@ -187,7 +191,10 @@ def worker_options(config: Config, options: SendOptions) -> WorkerOptions:
 def send_due(db: Database, config: Config, options: SendOptions = SendOptions(),
              stop: threading.Event | None = None, on_progress: Callable[[SendReport], None] | None = None,
              transport: Transport | None = None) -> SendReport:
-    """Drain due rows over ``SMTP_URL`` (the file transport by default)."""
+    """Drain due rows over ``SMTP_URL`` (the file transport by default). Refused over SMTP
+    while BASE_URL is not the public https address (issue 8 §8)."""
+    if transport is None:
+        require_public(config, "send")
     wopts = worker_options(config, options)
     identity = identity_for(config)
     own_transport = transport is None

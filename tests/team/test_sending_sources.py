@@ -22,9 +22,9 @@ def test_sending_page_follows_a_delivery(clients: Clients, db: Database, team_co
     issue_id = draft(db, team_config)
     for n in range(3):
         manage.add(db, team_config, f"laeser{n}@firma.dk", ["ugebrev"], consent_source="test", added_by="test")
-    with db.begin() as conn:  # a name stored before names were checked at the door: cannot be a header
+    with db.begin() as conn:  # an address stored before addresses were checked at the door
         conn.execute(update(subscribers).where(subscribers.c.email == "laeser1@firma.dk")
-                     .values(name="=?utf-8?q?=0A?="))
+                     .values(email="laeser1@firma.dk\r\nBcc: spy@evil.example"))
     anne = clients.as_user("anne")
     empty = anne.get(f"/team/issues/{issue_id}/sending")
     assert "ikke sat i kø" in empty.text
@@ -42,7 +42,7 @@ def test_sending_page_follows_a_delivery(clients: Clients, db: Database, team_co
     assert "laeser1@firma.dk" in page.text and "kan ikke stå i en mail" in page.text  # what happened, plainly
     live = anne.get(f"/team/issues/{issue_id}/sending.json").json()
     assert live["counts"]["sent"] == 2 and live["counts"]["failed"] == 1 and live["finished"] is True
-    assert live["errors"][0]["email"] == "laeser1@firma.dk" and live["errors"][0]["plain"]
+    assert live["errors"][0]["email"].startswith("laeser1@firma.dk") and live["errors"][0]["plain"]
     english = anne.get(f"/team/issues/{issue_id}/sending?lang=en")
     assert "recipients have the letter" in english.text and "Sending is finished" in english.text
     anonymous = clients.anonymous().get(f"/team/issues/{issue_id}/sending.json", headers={"Accept": "application/json"})

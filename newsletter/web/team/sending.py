@@ -16,6 +16,7 @@ from newsletter.web.team.base import Team, TeamRequest
 # What a reader of the page needs from an SMTP reply: the first word that matches wins.
 PLAIN_ERRORS = (
     ("could not be built", "Abonnentens navn eller adresse kan ikke stå i en mail; ret eller fjern abonnenten."),
+    ("cannot be put in a to: header", "Abonnentens navn eller adresse kan ikke stå i en mail; ret eller fjern abonnenten."),
     ("5.1.1", "Adressen findes ikke hos modtagerens mailserver."),
     ("5.2.2", "Modtagerens postkasse er fuld."),
     ("5.7", "Modtagerens mailserver afviste brevet (spamfilter eller politik)."),
