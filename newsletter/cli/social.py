@@ -109,8 +109,8 @@ def social_draft(app: App, issue_id: int, by: str, as_json: bool) -> None:
 
 @social_group.command("list")
 @click.option("--issue", "issue_id", type=int, default=None, help="Only this issue's posts.")
-@click.option("--status", type=click.Choice(SOCIAL_STATUSES), default=None)
-@click.option("--network", type=click.Choice(NAMES), default=None)
+@click.option("--status", type=click.Choice(SOCIAL_STATUSES), default=None, help="Only posts with this status.")
+@click.option("--network", type=click.Choice(NAMES), default=None, help="Only posts for this network.")
 @json_option
 @pass_app
 def social_list(app: App, issue_id: int | None, status: str | None, network: str | None, as_json: bool) -> None:
@@ -195,7 +195,8 @@ def social_approve(app: App, post_id: int | None, issue_id: int | None, by: str,
 
 
 @social_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="buffer", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="buffer", show_default=True,
+              help="buffer or hootsuite (their bulk-upload CSV), or json.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The file to write (written whole or not at all).")
 @click.option("--network", type=click.Choice(NAMES), default=None,
