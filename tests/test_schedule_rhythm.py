@@ -29,6 +29,7 @@ from newsletter.db import schedule as q
 from newsletter.db.issues import add_item
 from newsletter.db.schema import job_runs
 from newsletter.db.types import utcnow
+from newsletter.render import render_issue
 from tests.conftest import MINIMAL_CONFIG, REPO
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -238,7 +239,8 @@ def test_reminder_then_held_when_nobody_approves(week, db):
     assert str(held["Subject"]).startswith("Ikke sendt") and "ikke var godkendt" in held.get_content()
     assert review.get(db, issue.id)[0].status == "draft"  # held: never sent
 
-    review.approve(db, issue.id, by="lene")  # too late: the team queues it by hand if they want
+    render_issue(db, config, issue.id, check_links=False)  # approve takes only a rendered issue
+    review.approve(db, issue.id, by="lene", override="test brand without postal address")  # too late: the team queues it by hand if they want
     assert schedule.run_deadlines(str(config.path), now=planned + timedelta(minutes=20)) == []
     assert review.get(db, issue.id)[0].status == "approved"
 
@@ -248,7 +250,8 @@ def test_an_approved_issue_is_queued_at_its_planned_send(week, db):
 
     config, issue, planned = week
     manage.add(db, config, "modtager@example.dk", ["ugebrev"], consent_source="test", added_by="test")
-    review.approve(db, issue.id, by="lene")
+    render_issue(db, config, issue.id, check_links=False)  # approve takes only a rendered issue
+    review.approve(db, issue.id, by="lene", override="test brand without postal address")
     assert schedule.run_deadlines(str(config.path), now=planned - timedelta(hours=1)) == []  # no reminder
     [said] = schedule.run_deadlines(str(config.path), now=planned + timedelta(minutes=3))
     assert "queued for 1 subscribers" in said
