@@ -338,7 +338,7 @@ def test_scheduler_py_starts_logs_its_plan_beats_and_stops_on_sigterm(make_confi
     lines: list[str] = []
     try:
         deadline = 60.0
-        while not any("scheduler started" in line for line in lines) or len(lines) < 6:
+        while not any("scheduler started" in line for line in lines) or len(lines) < 5:
             ready, _, _ = selectmod.select([proc.stderr], [], [], deadline)
             assert ready, f"no start-up log: {lines}"
             line = proc.stderr.readline()
