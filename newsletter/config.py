@@ -194,8 +194,11 @@ class ScheduleConfig(_Model):
     deadlines: tuple[str, ...] = ("*/10 * * * *",)
     remind_before_hours: int = Field(default=24, ge=0, le=24 * 7)
     queue_approved: bool = True
+    # issue 10/11: approved social posts go out at their planned times (social.schedule) on the
+    # networks with a publisher; this is how often the scheduler looks for due posts
+    social: tuple[str, ...] = ("*/10 * * * *",)
 
-    @field_validator("collect", "draft", "send", "deadlines", "reviewers", mode="before")
+    @field_validator("collect", "draft", "send", "deadlines", "social", "reviewers", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
@@ -208,7 +211,7 @@ class ScheduleConfig(_Model):
                 raise ValueError(f"{address!r} is not one e-mail address")
         return value
 
-    @field_validator("collect", "draft", "send", "deadlines")
+    @field_validator("collect", "draft", "send", "deadlines", "social")
     @classmethod
     def _cron_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for expr in value:

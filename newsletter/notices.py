@@ -1,5 +1,5 @@
 """Mails from the scheduler to the team (issue 11): the draft is ready, a reminder before the
-planned send, and "held: not approved". Plain Danish text, sent to ``schedule.reviewers``
+planned send, "held: not approved", and social posts that did not go out. Plain Danish text, sent to ``schedule.reviewers``
 through the same transport as the newsletter (SMTP_URL).
 
 The link goes to the issue in the team's web workspace: ``BASE_URL/team/issues/<id>`` (the
@@ -17,7 +17,7 @@ from email.utils import formatdate, make_msgid
 from zoneinfo import ZoneInfo
 
 from newsletter.config import Config
-from newsletter.models import Issue
+from newsletter.models import Issue, SocialPost
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
@@ -79,6 +79,26 @@ def held(config: Config, issue: Issue, planned: datetime) -> Notice:
             f"(`newsletter approve {issue.id}` og `newsletter queue {issue.id}`).\n\n"
             f"Udkastet: {team_issue_url(config, issue.id)}\n")
     return Notice(f"Ikke sendt: {_name(config, issue)} var ikke godkendt", text)
+
+
+def social_trouble(config: Config, failed: Sequence[SocialPost], unknown: Sequence[SocialPost]) -> Notice:
+    """Posts the scheduler could not publish: refused by the network, or cut off mid-request
+    so that only a look at the page can tell whether it is there."""
+    from newsletter.social.networks import NETWORKS
+
+    def line(post: SocialPost) -> str:
+        network = NETWORKS[post.network].label if post.network in NETWORKS else post.network
+        return (f"  Opslag {post.id} ({network}, «{post.title}»): {post.last_error or 'ingen besked'}\n"
+                f"    {team_issue_url(config, post.issue_id)}")
+
+    lines = ["Nogle opslag til de sociale medier er ikke kommet ud og skal ses på af en person.", ""]
+    if failed:
+        lines += ["Afvist af netværket: ret opslaget og godkend det igen.", *map(line, failed), ""]
+    if unknown:
+        lines += ["Uvist om det er kommet ud: forbindelsen røg midt i afsendelsen. Se efter på netværkets side, "
+                  "og kør så `newsletter social resolve ID --posted` (det er der) eller `--retry` (send igen).",
+                  *map(line, unknown), ""]
+    return Notice(f"Sociale medier: {len(failed) + len(unknown)} opslag skal ses på", "\n".join(lines))
 
 
 def send_notice(config: Config, to: Sequence[str], notice: Notice) -> list[str]:

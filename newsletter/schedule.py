@@ -15,6 +15,9 @@ The jobs (issue 11, the unattended week):
              not approved, then at the planned time: approved -> queued, not approved -> held
              and the team told
   send       deliver the outbox rows that are due; the archive is rebuilt after an issue is out
+  social     publish the approved social posts whose planned time has come, on the networks
+             with a publisher (social.publishers); a post that fails or whose fate is unknown
+             is told to the reviewers, once
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from sqlalchemy import text
 from newsletter.config import Config, NewsletterConfig, load_config
 from newsletter.db import Database, create_db_engine, open_db, parse_database_url
 from newsletter.db import schedule as q
+from newsletter.db import social as social_q
 from newsletter.db.types import utcnow
 from newsletter.errors import ConfigError, NewsletterError
 from newsletter.models import Issue
@@ -52,7 +56,8 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 60
 HEARTBEAT_STALE = q.HEARTBEAT_STALE  # the health endpoint's limit: a few missed beats
-JOBS = (("collect", "run_collect"), ("draft", "run_draft"), ("deadlines", "run_deadlines"), ("send", "run_send"))
+JOBS = (("collect", "run_collect"), ("draft", "run_draft"), ("deadlines", "run_deadlines"), ("send", "run_send"),
+        ("social", "run_social"))
 HOST = socket.gethostname()
 
 
@@ -345,6 +350,28 @@ def run_send(config: Config, db: Database, result: JobResult) -> None:
         result.message += f"; issue {', '.join(map(str, sorted(finished)))} out, archive rebuilt ({len(written)} files)"
     if report.error:
         raise NewsletterError(result.message)
+
+
+@_job("social")
+def run_social(config: Config, db: Database, result: JobResult) -> None:
+    """Publish the approved posts that are due (``newsletter social publish`` on the clock).
+    Without publishers the approved posts wait for ``newsletter social export``."""
+    from newsletter import notices
+    from newsletter.social.publish import publish_due
+
+    if not config.data.social.publishers:
+        result.message = "no publishers configured (social.publishers): approved posts wait for export"
+        return
+    report = publish_due(db, config)
+    result.message = (f"{len(report.posted)} posted, {len(report.retry_later)} to try again, "
+                      f"{len(report.failed)} failed, {len(report.unknown)} unknown")
+    if report.failed or report.unknown:
+        with db.connect() as conn:
+            failed = [p for p in map(functools.partial(social_q.get_post, conn), report.failed) if p]
+            unknown = [p for p in map(functools.partial(social_q.get_post, conn), report.unknown) if p]
+        log.warning("social: posts that need a person: %s",
+                    ", ".join(str(p.id) for p in failed + unknown))
+        _tell(config, notices.social_trouble(config, failed, unknown))
 
 
 # --- the scheduler ------------------------------------------------------------------------------

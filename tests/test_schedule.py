@@ -46,7 +46,7 @@ def test_collect_job_fires_on_copenhagen_time(make_config):
     config = _config(make_config)
     scheduler = build_scheduler(config, BackgroundScheduler)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"collect-0", "draft-0", "deadlines-0", "send-0"}
+    assert set(jobs) == {"collect-0", "draft-0", "deadlines-0", "send-0", "social-0"}
     job = jobs["collect-0"]
     # Wednesday 25 November 2026, 12:30 in Copenhagen: the next run is 18:00 the same day.
     now = datetime(2026, 11, 25, 12, 30, tzinfo=CPH)
@@ -67,7 +67,7 @@ def test_jobs_persist_in_the_database(make_config):
     second = BackgroundScheduler(jobstores={"default": store})
     second.start(paused=True)
     try:
-        assert sorted(job.id for job in second.get_jobs()) == ["collect-0", "deadlines-0", "draft-0", "send-0"]
+        assert sorted(job.id for job in second.get_jobs()) == ["collect-0", "deadlines-0", "draft-0", "send-0", "social-0"]
     finally:
         second.shutdown(wait=False)
 

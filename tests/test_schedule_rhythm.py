@@ -41,6 +41,7 @@ def _config(make_config, reviewers="[redaktion@example.dk]", extra=""):
   collect: "0 3 * * *"
   send: "0 3 * * *"
   deadlines: "0 3 * * *"
+  social: "0 3 * * *"
   reviewers: {reviewers}
 {extra}""")
 
@@ -279,7 +280,7 @@ def test_status_shows_jobs_week_and_heartbeat(make_config, env, db, cli):
     data = json.loads(cli("--config", str(config.path), "status", "--json").output)
     assert data["scheduler"]["state"] == "running" and data["scheduler"]["host"] == "server-1"
     jobs = {j["id"]: j for j in data["jobs"]}
-    assert set(jobs) == {"collect-0", "draft-0", "deadlines-0", "send-0"}
+    assert set(jobs) == {"collect-0", "draft-0", "deadlines-0", "send-0", "social-0"}
     assert jobs["send-0"]["last_outcome"] == "ok" and jobs["collect-0"]["last_outcome"] is None
     nxt = datetime.fromisoformat(jobs["collect-0"]["next_run_at"]).astimezone(CPH)
     assert (nxt.hour, nxt.minute) == (3, 0)
@@ -311,6 +312,7 @@ def test_run_does_what_is_due_and_then_nothing(make_config, env, db, cli):
     first = cli("--config", str(config.path), "run")
     assert first.exit_code == 0, first.output
     assert "collect: ok" in first.output and "draft: ok" in first.output and "send: ok" in first.output
+    assert "social: ok" in first.output and "approved posts wait for export" in first.output
     second = cli("--config", str(config.path), "run")
     assert "Nothing is due" in second.output
     one = cli("--config", str(config.path), "run", "send", "--json")
@@ -338,7 +340,7 @@ def test_scheduler_py_starts_logs_its_plan_beats_and_stops_on_sigterm(make_confi
     lines: list[str] = []
     try:
         deadline = 60.0
-        while not any("scheduler started" in line for line in lines) or len(lines) < 5:
+        while not any("scheduler started" in line for line in lines) or len(lines) < 6:
             ready, _, _ = selectmod.select([proc.stderr], [], [], deadline)
             assert ready, f"no start-up log: {lines}"
             line = proc.stderr.readline()

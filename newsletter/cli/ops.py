@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from newsletter.config import Config
     from newsletter.db import Database
 
-JOB_NAMES = ("collect", "draft", "deadlines", "send")
+JOB_NAMES = ("collect", "draft", "deadlines", "send", "social")
 
 
 def _ago(seconds: float) -> str:
@@ -134,7 +134,7 @@ def status_cmd(app: App, as_json: bool) -> None:
 @pass_app
 def run_cmd(app: App, jobs: tuple[str, ...], as_json: bool) -> None:
     """Do by hand what the scheduler would do now: each job that fell due since its last run
-    (or only the JOBS named: collect, draft, deadlines, send), in that order."""
+    (or only the JOBS named: collect, draft, deadlines, send, social), in that order."""
     from newsletter import schedule
     from newsletter.db import schedule as q
     from newsletter.db.types import utcnow

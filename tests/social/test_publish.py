@@ -3,6 +3,9 @@ even when the publisher is re-run or killed mid-request (issue 10)."""
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import os
 import signal
 import subprocess
@@ -16,6 +19,7 @@ import pytest
 
 from newsletter.config import Config, Settings
 from newsletter.db import Database
+from newsletter.db.types import utcnow
 from newsletter.social import bluesky as bluesky_rules
 from newsletter.social import stage
 from newsletter.social.linkedin import little_text
@@ -287,3 +291,58 @@ def test_the_bluesky_card_is_the_posts_branded_image(db, pub_config, issue_id, s
     record = pds.posts_to("/xrpc/com.atproto.repo.createRecord")[0].json()["record"]
     assert record["embed"]["external"]["thumb"] == {"$type": "blob", "ref": {"$link": link},
                                                      "mimeType": "image/png", "size": len(sent)}
+
+
+# --- the scheduler's social job (issue 11 §1: posts go out at their planned times) -----------
+
+def _mails(config: Config) -> list[email.message.EmailMessage]:
+    folder = Path(config.settings.smtp_url.removeprefix("file://"))
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            for p in sorted(folder.glob("*.eml"))]
+
+
+def test_the_scheduled_job_publishes_due_posts_once_and_tells_the_team_what_failed(
+        db, make_config, issue_id, servers, cli):
+    config = make_config(_config_text(servers) + "schedule:\n  reviewers: [redaktion@example.dk]\n", "job.yaml")
+    mastodon: FakeMastodon = servers["mastodon"]  # type: ignore[assignment]
+    mastodon.fail_next = [403]  # the first Mastodon post is refused
+    ids = _approve(db, config, issue_id)
+    later = _approve_one_later(db, ids)
+
+    first = cli("--config", str(config.path), "run", "social")
+    assert first.exit_code == 0, first.output
+    published = [p for p in ids if stage.get(db, p).post.network != "facebook" and p != later]
+    assert "social: ok in" in first.output and f"{len(published) - 1} posted, 0 to try again, 1 failed" in first.output
+    statuses = {p: stage.get(db, p).post.status for p in ids}
+    refused = [p for p, s in statuses.items() if s == "failed"]
+    assert len(refused) == 1 and stage.get(db, refused[0]).post.network == "mastodon"
+    assert statuses[later] == "approved"  # planned tomorrow: not yet
+    assert sum(1 for s in statuses.values() if s == "posted") == len(published) - 1
+
+    [mail] = _mails(config)  # the reviewers hear of the refused post, once
+    assert mail["To"] == "redaktion@example.dk"
+    assert mail["Subject"] == "Sociale medier: 1 opslag skal ses på"
+    body = mail.get_content()
+    assert f"Opslag {refused[0]} (Mastodon" in body and "HTTP 403" in body
+    assert f"https://nyhedsbrev.example.dk/team/issues/{issue_id}" in body
+
+    seen = {name: len(s.seen) for name, s in servers.items()}  # type: ignore[attr-defined]
+    again = cli("--config", str(config.path), "run", "social")
+    assert "0 posted, 0 to try again, 0 failed, 0 unknown" in again.output
+    assert {name: len(s.seen) for name, s in servers.items()} == seen  # type: ignore[attr-defined]
+    assert len(_mails(config)) == 1
+
+
+def _approve_one_later(db: Database, ids: list[int]) -> int:
+    """Move one approved LinkedIn post to tomorrow (the job runs on the real clock); the job
+    must leave it until then."""
+    later = next(p for p in ids if stage.get(db, p).post.network == "linkedin")
+    stage.reschedule(db, later, utcnow() + timedelta(days=1), "mette")
+    return later
+
+
+def test_without_publishers_the_job_says_posts_wait_for_export(db, config, issue_id, cli):
+    _ = issue_id
+    result = cli("--config", str(config.path), "run", "social")
+    assert result.exit_code == 0, result.output
+    assert "no publishers configured (social.publishers): approved posts wait for export" in result.output
