@@ -92,6 +92,9 @@ class SectionConfig(_Model):
     max_items: int = Field(default=8, ge=1, le=100)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 class NewsletterConfig(_Model):
     key: str = Field(pattern=KEY_PATTERN)
     name: str = Field(min_length=1)
@@ -112,6 +115,18 @@ class NewsletterConfig(_Model):
     events_weeks_ahead: int = Field(default=8, ge=1, le=104)
     footer_reason: str = ""
     utm_source: str = "nyhedsbrev"
+
+    @field_validator("send_day")
+    @classmethod
+    def _send_day(cls, value: str) -> str:
+        """"thu 08:00" (also "thursday 8.00"), written back as "thu 08:00": compose, the
+        deadlines, the workspace and the events window all read it, so a typo is refused here."""
+        parts = value.split() or ["thu"]
+        day, clock = parts[0].lower()[:3], parts[1] if len(parts) > 1 else "08:00"
+        match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", clock)
+        if day not in WEEKDAYS or len(parts) > 2 or not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError(f"{value!r} is not a weekday and a time, e.g. 'thu 08:00'")
+        return f"{day} {int(match[1]):02d}:{match[2]}"
 
 
 class ColorsConfig(_Model):

@@ -32,7 +32,6 @@ CPH = ZoneInfo("Europe/Copenhagen")
 TZID = "Europe/Copenhagen"
 MAX_OCCURRENCES = 60  # of a recurring event, stored per item (about a year of a weekly event)
 LOCATION_CHARS = 200
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -110,16 +109,10 @@ def candidate_occurrence(item: Candidate, after: datetime) -> Occurrence | None:
 
 def send_moment(issue_date: date, send_day: str) -> datetime:
     """The planned send time of an issue: its date at the clock of ``send_day`` ("thu 08:00"),
-    Danish time, in UTC. Events are judged against this, not the moment of drafting (issue 8)."""
-    clock = time(8, 0)
-    parts = (send_day or "").split()
-    if len(parts) > 1:
-        try:
-            hour, _, minute = parts[1].replace(".", ":").partition(":")
-            clock = time(int(hour), int(minute or 0))
-        except ValueError:
-            pass
-    return datetime.combine(issue_date, clock, CPH).astimezone(UTC)
+    Danish time, in UTC. Events are judged against this, not the moment of drafting (issue 8);
+    the deadlines and the workspace use it too. The config has checked ``send_day``."""
+    hour, minute = send_day.split()[1].split(":")
+    return datetime.combine(issue_date, time(int(hour), int(minute)), CPH).astimezone(UTC)
 
 
 # --- one Event from what is stored -----------------------------------------------------------

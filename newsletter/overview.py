@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -73,15 +72,9 @@ class Overview:
 
 def planned_send(config: Config, issue: Issue) -> datetime:
     """The newsletter's send_day time ("thu 08:00") on the issue's date, Danish time."""
-    newsletter = config.newsletter(issue.newsletter_key)
-    clock = (newsletter.send_day.split() + ["08:00"])[1]
-    hour, _, minute = clock.partition(":")
-    tz = ZoneInfo(config.data.schedule.timezone)
-    try:
-        at = time(int(hour), int(minute or 0))
-    except ValueError:
-        at = time(8, 0)
-    return datetime.combine(issue.issue_date, at, tzinfo=tz)
+    from newsletter.events import send_moment
+
+    return send_moment(issue.issue_date, config.newsletter(issue.newsletter_key).send_day)
 
 
 def issue_state(db: Database, config: Config, issue_id: int, now: datetime | None = None) -> IssueState:

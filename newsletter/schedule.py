@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -44,13 +43,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import text
 
-from newsletter.config import Config, NewsletterConfig, load_config
+from newsletter.config import Config, load_config
 from newsletter.db import Database, create_db_engine, open_db, parse_database_url
 from newsletter.db import schedule as q
 from newsletter.db import social as social_q
 from newsletter.db.types import utcnow
 from newsletter.errors import ConfigError, NewsletterError
-from newsletter.models import Issue
+from newsletter.overview import planned_send
 
 log = logging.getLogger(__name__)
 
@@ -217,17 +216,6 @@ def sources_needing_attention(db: Database, config: Config, now: datetime | None
     return found
 
 
-def planned_send(newsletter: NewsletterConfig, issue: Issue) -> datetime:
-    """When the issue is meant to go out: its issue date at send_day's time (default 08:00)."""
-    parts = (newsletter.send_day or "thu 08:00").split()
-    hour, minute = 8, 0
-    if len(parts) > 1 and ":" in parts[1]:
-        hour, minute = (int(x) for x in parts[1].split(":", 1))
-    local = datetime(issue.issue_date.year, issue.issue_date.month, issue.issue_date.day, hour, minute,
-                     tzinfo=ZoneInfo("Europe/Copenhagen"))
-    return local.astimezone(ZoneInfo("UTC"))
-
-
 @_job("draft", default=[])
 def run_draft(config: Config, db: Database, result: JobResult) -> list[int]:
     """Compose this week's draft of every newsletter, render it, and tell the reviewers: a
@@ -256,7 +244,7 @@ def run_draft(config: Config, db: Database, result: JobResult) -> list[int]:
         if reviewers:
             included = sum(1 for p in review.get(db, issue.id)[1] if p.included)
             notice = notices.draft_ready(config, issue, included, findings,
-                                         sources_needing_attention(db, config), planned_send(newsletter, issue))
+                                         sources_needing_attention(db, config), planned_send(config, issue))
             notices.send_notice(config, reviewers, notice)
             test_send(db, config, issue.id, reviewers)
             told = f"told {len(reviewers)} reviewers"
@@ -292,7 +280,7 @@ def check_deadlines(db: Database, config: Config, now: datetime) -> list[str]:
             issue = find_issue(conn, newsletter.key, year, week)
         if issue is None or issue.status in ("queued", "sent"):
             continue
-        planned = planned_send(newsletter, issue)
+        planned = planned_send(config, issue)
         with db.connect() as conn:
             told = q.notices_of(conn, issue.id)
         if now >= planned:

@@ -45,6 +45,22 @@ def test_unknown_key_and_unknown_section_are_named():
         parse_config(bad, "f.yaml")
 
 
+@pytest.mark.parametrize(("written", "kept"), [("thu 08:00", "thu 08:00"), ("Thursday 8.30", "thu 08:30"),
+                                               ("fri 7:05", "fri 07:05"), ("tue", "tue 08:00")])
+def test_send_day_is_read_in_its_usual_forms(written: str, kept: str):
+    config = parse_config(MINIMAL_CONFIG.replace("name: Nyt fra", f'send_day: "{written}"\n    name: Nyt fra'), "f.yaml")
+    assert config.newsletters[0].send_day == kept
+
+
+@pytest.mark.parametrize("written", ["thu 25:00", "thu 8", "torsdag 08:00", "thu 08:00 CET", "08:00", "thu 8:5"])
+def test_a_send_day_typo_is_refused_not_read_as_eight_oclock(written: str):
+    """The deadlines job, the workspace and the events window all read send_day: a typo there
+    would hold or send the issue at the wrong time, so it is a config error."""
+    text = MINIMAL_CONFIG.replace("name: Nyt fra", f'send_day: "{written}"\n    name: Nyt fra')
+    with pytest.raises(ConfigError, match=r"newsletters\[0\]\.send_day: .*is not a weekday and a time, e\.g\. 'thu 08:00'"):
+        parse_config(text, "f.yaml")
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path):
     path = tmp_path / "feeds.yaml"
     path.write_text("sections:\n  - key: a\n    title: [unclosed\n", encoding="utf-8")

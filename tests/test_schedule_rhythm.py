@@ -29,6 +29,7 @@ from newsletter.db import schedule as q
 from newsletter.db.issues import add_item
 from newsletter.db.schema import job_runs
 from newsletter.db.types import utcnow
+from newsletter.overview import planned_send
 from newsletter.render import render_issue
 from tests.conftest import MINIMAL_CONFIG, REPO
 
@@ -218,7 +219,7 @@ def week(make_config, env, db):
         add_item(conn, title="Robotter i Vejle", url="https://example.dk/r", summary_text="Tekst.",
                  published_at=utcnow() - timedelta(hours=2), partner_key="bv", section="partnere")
     issue = week_issue(db, config, "ugebrev")
-    planned = schedule.planned_send(config.newsletter("ugebrev"), issue)
+    planned = planned_send(config, issue)
     return config, issue, planned
 
 

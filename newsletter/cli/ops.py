@@ -30,6 +30,7 @@ def gather_status(db: Database, config: Config, now: datetime) -> dict[str, Any]
     from newsletter.compose import current_iso_week
     from newsletter.db import schedule as q
     from newsletter.db.issues import find_issue
+    from newsletter.overview import planned_send
 
     with db.connect() as conn:
         beat = q.heartbeat(conn)
@@ -57,7 +58,7 @@ def gather_status(db: Database, config: Config, now: datetime) -> dict[str, Any]
         with db.connect() as conn:
             issue = find_issue(conn, newsletter.key, year, week)
             told = q.notices_of(conn, issue.id) if issue else {}
-        planned = schedule.planned_send(newsletter, issue) if issue else None
+        planned = planned_send(config, issue) if issue else None
         issues.append({"newsletter": newsletter.key, "week": f"{year}-W{week:02d}",
                        "issue_id": issue.id if issue else None, "status": issue.status if issue else "no issue yet",
                        "planned_send_at": planned, "approved_by": issue.approved_by if issue else None,

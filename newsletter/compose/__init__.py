@@ -21,7 +21,7 @@ from newsletter.compose.select import (
     select,
     window_start,
 )
-from newsletter.config import Config, NewsletterConfig
+from newsletter.config import WEEKDAYS, Config, NewsletterConfig
 from newsletter.db import Database
 from newsletter.db import issues as q
 from newsletter.db.types import utcnow
@@ -32,7 +32,6 @@ from newsletter.models import Candidate, Issue, Placement
 __all__ = ["compose", "current_iso_week", "draft", "parse_iso_week", "default_texts"]
 
 CPH = ZoneInfo("Europe/Copenhagen")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def current_iso_week(now: datetime | None = None) -> tuple[int, int]:
@@ -43,8 +42,7 @@ def current_iso_week(now: datetime | None = None) -> tuple[int, int]:
 
 def issue_date(newsletter: NewsletterConfig, iso_year: int, iso_week: int) -> date:
     """The day the issue goes out: the weekday of ``send_day`` in that ISO week."""
-    day = newsletter.send_day.split()[0].lower()[:3] if newsletter.send_day else "thu"
-    weekday = WEEKDAYS.index(day) + 1 if day in WEEKDAYS else 4
+    weekday = WEEKDAYS.index(newsletter.send_day.split()[0]) + 1  # the config checked it
     return date.fromisocalendar(iso_year, iso_week, weekday)
 
 
