@@ -141,12 +141,15 @@ def week_overview(db: Database, config: Config, now: datetime | None = None, rec
             state = _state(conn, config, issue, now) if issue else None
             weeks.append(NewsletterWeek(newsletter.key, newsletter.name, year, week, state, todo(state, now)))
         recent_states = [_state(conn, config, i, now) for i in _recent(iq.list_issues(conn), recent)]
-        attention = [
-            SourceAttention(s.key, s.partner_key, h.status, h.reason)
-            for s in sq.source_states(conn, now)
-            if (h := source_health(s, now, config.collect.stale_after_days)).status in ("failing", "stale", "gone")
-        ]
+        attention = sources_needing_attention(conn, config, now)
     return Overview(tuple(weeks), tuple(attention), tuple(recent_states))
+
+
+def sources_needing_attention(conn: Connection, config: Config, now: datetime) -> list[SourceAttention]:
+    """The failing, stale and gone sources: the start page, the reviewers' mail and `status`."""
+    return [SourceAttention(s.key, s.partner_key, h.status, h.reason)
+            for s in sq.source_states(conn, now)
+            if (h := source_health(s, now, config.collect.stale_after_days)).status in ("failing", "stale", "gone")]
 
 
 def _recent(issues: Sequence[Issue], n: int) -> list[Issue]:
@@ -161,4 +164,4 @@ def planned_default(config: Config, issue: Issue, now: datetime | None = None) -
 
 
 __all__ = ["IssueState", "NewsletterWeek", "Overview", "SourceAttention", "issue_date", "issue_state",
-           "planned_default", "planned_send", "todo", "week_overview"]
+           "planned_default", "planned_send", "sources_needing_attention", "todo", "week_overview"]

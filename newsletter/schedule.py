@@ -43,13 +43,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import text
 
+from newsletter import overview
 from newsletter.config import Config, load_config
 from newsletter.db import Database, create_db_engine, open_db, parse_database_url
 from newsletter.db import schedule as q
 from newsletter.db import social as social_q
 from newsletter.db.types import utcnow
 from newsletter.errors import ConfigError, NewsletterError
-from newsletter.overview import planned_send
 
 log = logging.getLogger(__name__)
 
@@ -202,18 +202,9 @@ def run_collect(config: Config, db: Database, result: JobResult) -> None:
 
 def sources_needing_attention(db: Database, config: Config, now: datetime | None = None) -> list[tuple[str, str]]:
     """(source key, what to check) for failing, gone and stale sources."""
-    from newsletter.collect.health import source_health
-    from newsletter.db.sources import source_states
-
-    now = now or utcnow()
     with db.connect() as conn:
-        states = source_states(conn, now)
-    found = []
-    for state in states:
-        health = source_health(state, now, config.collect.stale_after_days)
-        if health.status in ("failing", "gone", "stale"):
-            found.append((state.key, f"{health.status}: {health.reason}"))
-    return found
+        found = overview.sources_needing_attention(conn, config, now or utcnow())
+    return [(s.key, f"{s.status}: {s.reason}") for s in found]
 
 
 @_job("draft", default=[])
@@ -244,7 +235,7 @@ def run_draft(config: Config, db: Database, result: JobResult) -> list[int]:
         if reviewers:
             included = sum(1 for p in review.get(db, issue.id)[1] if p.included)
             notice = notices.draft_ready(config, issue, included, findings,
-                                         sources_needing_attention(db, config), planned_send(config, issue))
+                                         sources_needing_attention(db, config), overview.planned_send(config, issue))
             notices.send_notice(config, reviewers, notice)
             test_send(db, config, issue.id, reviewers)
             told = f"told {len(reviewers)} reviewers"
@@ -280,7 +271,7 @@ def check_deadlines(db: Database, config: Config, now: datetime) -> list[str]:
             issue = find_issue(conn, newsletter.key, year, week)
         if issue is None or issue.status in ("queued", "sent"):
             continue
-        planned = planned_send(config, issue)
+        planned = overview.planned_send(config, issue)
         with db.connect() as conn:
             told = q.notices_of(conn, issue.id)
         if now >= planned:

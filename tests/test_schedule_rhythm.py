@@ -9,6 +9,7 @@ import email.policy
 import json
 import logging
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -339,12 +340,22 @@ def test_scheduler_py_starts_logs_its_plan_beats_and_stops_on_sigterm(make_confi
     proc = subprocess.Popen([sys.executable, str(REPO / "scheduler.py"), "--config", str(config.path)],
                             env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
+    # a thread reads the log: select() on the pipe would miss lines already in the file's buffer
+    arriving: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stderr:
+            arriving.put(line)
+        arriving.put("")  # the end: the process closed its log
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        deadline = 60.0
-        while not any("scheduler started" in line for line in lines) or len(lines) < 6:
-            ready, _, _ = selectmod.select([proc.stderr], [], [], deadline)
-            assert ready, f"no start-up log: {lines}"
-            line = proc.stderr.readline()
+        while not any("no reviewers configured" in line for line in lines):  # the last start-up line
+            try:
+                line = arriving.get(timeout=60)
+            except queue.Empty:
+                raise AssertionError(f"no start-up log: {lines}") from None
             assert line, f"scheduler exited: {lines}"
             lines.append(line)
         with db.connect() as conn:
@@ -356,11 +367,13 @@ def test_scheduler_py_starts_logs_its_plan_beats_and_stops_on_sigterm(make_confi
                 selectmod.select([], [], [], 0.05)
         assert beat is not None and beat.pid == proc.pid
         proc.send_signal(signalmod.SIGTERM)
-        rest = proc.communicate(timeout=60)[1]
+        proc.wait(timeout=60)
+        reader.join(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    log = "".join(lines) + rest
+    lines.extend(iter(arriving.get_nowait, ""))
+    log = "".join(lines)
     assert proc.returncode == 0, log
     assert "draft-0 (0 9 * * tue): next tirsdag" in log
     assert "no reviewers configured" in log
