@@ -66,7 +66,22 @@ def gather_status(db: Database, config: Config, now: datetime) -> dict[str, Any]
     attention = [{"source": key, "problem": why} for key, why in schedule.sources_needing_attention(db, config, now)]
     reviewers = list(config.data.schedule.reviewers)
     return {"now": now, "scheduler": scheduler, "reviewers": reviewers, "jobs": jobs, "this_week": issues,
-            "sources_needing_attention": attention}
+            "sources_needing_attention": attention, "social": _social_status(db, config)}
+
+
+def _social_status(db: Database, config: Config) -> dict[str, Any]:
+    """Approved posts still to go out (and when the next is planned), and the posts that need a
+    person: refused by the network, or of unknown fate."""
+    from newsletter.db import social as sq
+
+    with db.connect() as conn:
+        waiting = sq.list_posts(conn, status=["approved"])
+        trouble = sq.list_posts(conn, status=["failed", "unknown"])
+    planned = [p.planned_at for p in waiting if p.planned_at is not None]
+    return {"publishers": sorted(config.data.social.publishers), "approved_waiting": len(waiting),
+            "next_planned_at": min(planned, default=None),
+            "need_a_person": [{"id": p.id, "network": p.network, "status": p.status, "error": p.last_error or ""}
+                              for p in trouble]}
 
 
 @main.command("status")
@@ -74,7 +89,8 @@ def gather_status(db: Database, config: Config, now: datetime) -> dict[str, Any]
 @pass_app
 def status_cmd(app: App, as_json: bool) -> None:
     """The scheduler at a glance: is it running, each job's next run (Danish time) and last
-    outcome, this week's issue of each newsletter, and the sources that need attention."""
+    outcome, this week's issue of each newsletter, the sources that need attention, and the
+    social posts waiting or needing a person."""
     from newsletter.db.types import utcnow
 
     data = gather_status(app.read_db, app.config, utcnow())
@@ -127,6 +143,21 @@ def status_cmd(app: App, as_json: bool) -> None:
             click.echo(f"  {a['source']}: {a['problem']}")
     else:
         click.echo("No source needs attention.")
+    _echo_social(data["social"])
+
+
+def _echo_social(social: dict[str, Any]) -> None:
+    how = (f"published by the social job ({', '.join(social['publishers'])})" if social["publishers"]
+           else "no publishers: export them (newsletter social export)")
+    line = f"Social posts: {social['approved_waiting']} approved, waiting; {how}"
+    if social["next_planned_at"] is not None:
+        line += f"; next planned {local_time(social['next_planned_at'])}"
+    click.echo(line + ".")
+    if social["need_a_person"]:
+        n = len(social["need_a_person"])
+        click.echo(f"{n} {'post needs' if n == 1 else 'posts need'} a person (newsletter social show ID):")
+        for p in social["need_a_person"]:
+            click.echo(f"  {p['id']} {p['network']} {p['status']}: {p['error']}")
 
 
 @main.command("run")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.message
 import email.policy
+import json
 import os
 import signal
 import subprocess
@@ -325,6 +326,13 @@ def test_the_scheduled_job_publishes_due_posts_once_and_tells_the_team_what_fail
     body = mail.get_content()
     assert f"Opslag {refused[0]} (Mastodon" in body and "HTTP 403" in body
     assert f"https://nyhedsbrev.example.dk/team/issues/{issue_id}" in body
+
+    status = json.loads(cli("--config", str(config.path), "status", "--json").output)["social"]
+    assert status["approved_waiting"] == 1 + sum(1 for p in ids if stage.get(db, p).post.network == "facebook")
+    assert [(p["id"], p["status"]) for p in status["need_a_person"]] == [(refused[0], "failed")]
+    shown = cli("--config", str(config.path), "status").output
+    assert "1 post needs a person" in shown
+    assert f"  {refused[0]} mastodon failed: " in shown and "refused the post: HTTP 403" in shown
 
     seen = {name: len(s.seen) for name, s in servers.items()}  # type: ignore[attr-defined]
     again = cli("--config", str(config.path), "run", "social")
