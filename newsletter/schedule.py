@@ -421,7 +421,8 @@ class SingleInstanceLock:
         if url.get_backend_name() == "postgresql":
             engine = create_db_engine(self.url)
             conn = engine.connect()
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": _advisory_key(conn)}).scalar()
+            key = _advisory_key(conn)
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": key}).scalar()
             conn.commit()
             if not got:
                 conn.close()
@@ -429,8 +430,14 @@ class SingleInstanceLock:
                 return False
 
             def release() -> None:
-                conn.close()
-                engine.dispose()
+                # unlocked explicitly: a closed session lets go of the lock only once its server
+                # process has ended, a moment later, and a quick restart would find it still held
+                try:
+                    conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": key})
+                    conn.commit()
+                finally:
+                    conn.close()
+                    engine.dispose()
 
             self._release = release
             return True
