@@ -41,6 +41,14 @@ def test_demo_runs_the_whole_path_offline(cli, tmp_path: Path):
         assert (preview / src).is_file()
     assert (folder / "media" / f"card-{report['issue_id']}-issue.png").is_file()
 
+    # issue 10: the same items as social posts, drafted for the team (never approved by the demo)
+    social = Path(report["social_file"]).read_text(encoding="utf-8")
+    assert set(report["social_posts"]) == {"LinkedIn", "X", "Facebook", "Bluesky", "Mastodon"}
+    assert social.count("\n== ") == sum(report["social_posts"].values())
+    assert "· udkast ·" in social and "· godkendt ·" not in social
+    assert "utm_source=linkedin&utm_medium=social&utm_campaign=ugebrev-" in social
+    assert "Industriens Dag" in social and "uge " in social
+
     messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
                 for p in sorted((folder / "outbox").glob("*.eml"))]
     assert sorted(str(m["To"]) for m in messages)[0].startswith("Jens Aagaard")

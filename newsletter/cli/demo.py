@@ -1,7 +1,8 @@
 """``newsletter demo``: the whole path on the bundled demo configuration, with no network.
 
 collect the sample sources -> add a curated event -> draft the week's issue -> render it ->
-approve as "demo" -> add sample subscribers -> queue -> send to a local folder.
+approve as "demo" -> add sample subscribers -> queue -> send to a local folder; and the issue's
+social posts, drafted for the team to read (social.txt beside the preview) and approve.
 
 It never touches the deployment's database or mail server: everything goes under --dir
 (default ``var/demo``), whatever DATABASE_URL and SMTP_URL say. Running it again is safe:
@@ -59,6 +60,8 @@ class DemoReport:
     empty_week: str = ""  # why no issue was made this run (the samples were used earlier)
     login_user: str = ""
     login_password: str = ""  # a fresh random one on every run (the demo's own database only)
+    social_posts: dict[str, int] = field(default_factory=dict)  # network label -> posts
+    social_file: Path | None = None
 
 
 def demo_config(folder: Path) -> Config:
@@ -149,9 +152,9 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
             report.empty_week = str(e)
             return report
         report.issue_id, report.issue_label = issue.id, issue.label
+        out = folder / f"issue-{issue.iso_year}-W{issue.iso_week:02d}"
         if issue.status == "draft":
             result = render_issue(db, config, issue.id)
-            out = folder / f"issue-{issue.iso_year}-W{issue.iso_week:02d}"
             report.files = write_outputs(config, result, out)
             link_copies_locally(config, report.files)
             report.preflight = [f"{f.level}: {f.message}" for f in result.preflight if f.level != "info"]
@@ -160,6 +163,7 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
             # those; the demo records why it went ahead (issue 8 §8)
             review.approve(db, issue.id, by="demo",
                            override="demo with sample data" if errors else None)
+        report.social_posts, report.social_file = draft_social(db, config, issue.id, out)
         add_sample_subscribers(db, config)
         if review.get(db, issue.id)[0].status in ("approved", "queued"):
             report.queued = queue_issue(db, config, issue.id).added
@@ -174,6 +178,31 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
     finally:
         db.dispose()
     return report
+
+
+def draft_social(db: Database, config: Config, issue_id: int, out: Path) -> tuple[dict[str, int], Path]:
+    """The issue's social posts as drafts (the team approves them), and ``social.txt`` to read
+    them all: network, planned time, count and text."""
+    from newsletter.notices import danish_time
+    from newsletter.social import stage
+    from newsletter.social.export import write_atomic
+    from newsletter.social.networks import NETWORKS
+
+    posts = stage.draft(db, config, issue_id, by="demo").posts
+    status = {"draft": "udkast", "approved": "godkendt", "exported": "eksporteret", "posted": "udgivet"}
+    counts: dict[str, int] = {}
+    blocks = []
+    for post in posts:
+        label = NETWORKS[post.network].label
+        counts[label] = counts.get(label, 0) + 1
+        when = danish_time(post.planned_at) if post.planned_at else "ingen tid planlagt"
+        blocks.append(f"== {label} · {post.title or 'Ugens nyhedsbrev'} · {status.get(post.status, post.status)} · {when} · "
+                      f"{stage.view(post).measure.describe()} ==\n{post.text}\n")
+    path = out / "social.txt"
+    write_atomic(path, f"Opslag til de sociale medier fra ugens nyhedsbrev: {len(posts)} i alt. Holdet læser, "
+                       "retter og godkender dem i arbejdsrummet; intet udgives uden godkendelse.\n\n"
+                       + "\n".join(blocks))
+    return counts, path
 
 
 def demo_user(db: Database, config: Config) -> tuple[str, str]:
@@ -210,6 +239,7 @@ def demo(app: App, folder: Path, as_json: bool) -> None:
     if as_json:
         report_dict = _as_json(report)
         report_dict["files"] = [str(p) for p in report.files]
+        report_dict["social_file"] = str(report.social_file) if report.social_file else None
         print_json(report_dict)
         return
     click.echo(f"1. Collected {report.collected} new items from {report.sources} sample sources "
@@ -236,6 +266,11 @@ def _print_issue(report: DemoReport) -> None:
         click.echo("3. This week's issue was already approved and sent by an earlier demo run.")
     click.echo(f"4. Queued {report.queued} messages, sent {report.sent} to {report.outbox_folder}/ (.eml files).")
     print_table("Outbox", ["status", "messages"], [[k, v] for k, v in sorted(report.outbox_counts.items())])
+    if report.social_file is not None:
+        per_network = ", ".join(f"{label} {n}" for label, n in report.social_posts.items())
+        click.echo(f"5. Social posts from the same items: {sum(report.social_posts.values())} ({per_network}), "
+                   f"to read in\n     {report.social_file.resolve()}\n   and to approve in the workspace "
+                   f"(or: newsletter social approve --issue {report.issue_id}).")
 
 
 def look_around_environment(folder: Path) -> dict[str, str]:
