@@ -21,6 +21,7 @@ from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import issues as iq
 from newsletter.db import outbox as oq
+from newsletter.db import social as social_q
 from newsletter.db import sources as sq
 from newsletter.db.types import utcnow
 from newsletter.models import Issue
@@ -39,6 +40,7 @@ class IssueState:
     errors: int = 0
     warnings: int = 0
     planned: datetime | None = None  # the newsletter's usual send time this week (send_day)
+    social: dict[str, int] = field(default_factory=dict)  # the issue's social posts per status
 
     @property
     def total(self) -> int:
@@ -103,7 +105,7 @@ def _state(conn: Connection, config: Config, issue: Issue, now: datetime) -> Iss
         render_current=bool(render and render["created_at"] >= issue.updated_at) or issue.status != "draft",
         errors=sum(1 for f in findings if f.get("level") == "error"),
         warnings=sum(1 for f in findings if f.get("level") == "warning"),
-        planned=planned_send(config, issue))
+        planned=planned_send(config, issue), social=social_q.counts_by_status(conn, issue.id))
 
 
 def todo(state: IssueState | None, now: datetime) -> tuple[tuple[str, dict[str, int]], ...]:
@@ -128,6 +130,11 @@ def todo(state: IssueState | None, now: datetime) -> tuple[tuple[str, dict[str, 
             items.append(("{n} modtagere kunne ikke få mailen.", {"n": failed}))
     if state.planned and state.state in ("draft", "approved") and state.planned < now:
         items.insert(0, ("Den planlagte afsendelse er overskredet.", {}))
+    trouble = state.social.get("failed", 0) + state.social.get("unknown", 0)
+    if trouble:
+        items.append(("{n} opslag til de sociale medier blev ikke udgivet og skal ses på.", {"n": trouble}))
+    if state.social.get("draft"):
+        items.append(("{n} opslag til de sociale medier venter på godkendelse.", {"n": state.social["draft"]}))
     return tuple(items)
 
 

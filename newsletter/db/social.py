@@ -43,6 +43,12 @@ def list_posts(conn: Connection, *, issue_id: int | None = None, status: Iterabl
     return [_post(row) for row in conn.execute(query)]
 
 
+def counts_by_status(conn: Connection, issue_id: int) -> dict[str, int]:
+    query = (select(social_posts.c.status, func.count()).where(social_posts.c.issue_id == issue_id)
+             .group_by(social_posts.c.status))
+    return {status: count for status, count in conn.execute(query)}
+
+
 def store_drafts(conn: Connection, issue_id: int, drafts: Iterable[SocialDraft]) -> dict[str, int]:
     """Write compose's drafts: new ones are added, untouched drafts refreshed, and drafts whose
     item left the issue removed. A post a person edited or approved is kept as it is."""

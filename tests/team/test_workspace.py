@@ -213,3 +213,23 @@ def test_start_page_names_the_sources_that_need_attention(clients: Clients, db: 
     assert "fejler" in page.text and state.key in page.text and "HTTP 500 (fejlet 1 gang i træk, aldrig hentet)" in page.text
     for c in own.open:
         c.close()
+
+
+def test_start_page_says_when_social_posts_wait_or_did_not_go_out(clients: Clients, db: Database,
+                                                                  team_config: Config) -> None:
+    from newsletter.db import social as social_q
+    from newsletter.social import stage
+
+    issue_id = draft(db, team_config)
+    editor = clients.as_user("erik")
+    assert "opslag til de sociale medier" not in editor.get("/team/").text  # no posts yet
+    posts = stage.draft(db, team_config, issue_id, by="erik").posts
+    assert len(posts) >= 2
+    week = editor.get("/team/").text
+    assert f"{len(posts)} opslag til de sociale medier venter på godkendelse." in week
+    with db.begin() as conn:  # one refused by its network
+        social_q.update_post(conn, posts[0].id, status="failed", last_error="HTTP 403")
+    week = editor.get("/team/").text
+    assert "1 opslag til de sociale medier blev ikke udgivet og skal ses på." in week
+    assert f"{len(posts) - 1} opslag til de sociale medier venter på godkendelse." in week
+    assert "1 social media posts did not go out and need a look." in editor.get("/team/?lang=en").text

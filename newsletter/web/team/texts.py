@@ -62,6 +62,9 @@ EN: dict[str, str] = {
     "Ikke godkendt endnu.": "Not approved yet.", "Godkendt: planlæg afsendelsen eller send nu.": "Approved: schedule it or send now.",
     "{n} modtagere kunne ikke få mailen.": "{n} recipients could not get the email.",
     "Den planlagte afsendelse er overskredet.": "The planned send time has passed.",
+    "{n} opslag til de sociale medier blev ikke udgivet og skal ses på.":
+        "{n} social media posts did not go out and need a look.",
+    "{n} opslag til de sociale medier venter på godkendelse.": "{n} social media posts are waiting for approval.",
     # issue page
     "Udkommer": "Goes out", "godkendt af {name}": "approved by {name}", "Forhåndsvis og godkend": "Preview and approve",
     "{n} nye historier siden {day}.": "{n} new stories since {day}.", "Tag dem med i kladden": "Add them to the draft",
