@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from newsletter.db import Database, sendrate
@@ -72,3 +73,27 @@ def test_reservations_never_exceed_the_limit_under_contention(db: Database):
     with db.begin() as conn:
         sendrate.give_back(conn, utcnow(), 5)
         assert sendrate.taken_last_hour(conn, utcnow()) == 45
+
+
+def test_the_upgrade_counts_what_was_sent_in_the_hour_before_it(db: Database):
+    """A send process restarted into the version with the shared budget must not get a second
+    full hour: migration 0014 fills the count from the outbox's last hour."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from newsletter.db import alembic_config, upgrade
+
+    fill_outbox(db, add_subscribers(db, 9))
+    now = utcnow()
+    with db.begin() as conn:
+        ids = conn.execute(text("SELECT id FROM outbox ORDER BY id")).scalars().all()
+        for row_id, minutes_ago in zip(ids, (5, 5, 12, 40, 59, 61, 180), strict=False):  # two left pending
+            conn.execute(text("UPDATE outbox SET status = 'sent', sent_at = :at WHERE id = :id"),
+                         {"at": now - timedelta(minutes=minutes_ago), "id": row_id})
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+    upgrade(db)
+    with db.connect() as conn:
+        assert sendrate.taken_last_hour(conn, utcnow()) == 5  # 5, 5, 12, 40 and 59 minutes ago

@@ -6,6 +6,9 @@ Revision ID: 0014
 Revises: 0013
 """
 
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -48,11 +51,26 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text, nullable=False, server_default=""),
         sa.UniqueConstraint("issue_id", "kind", name="uq_schedule_notices_issue_id_kind"),
     )
-    op.create_table(
+    counts = op.create_table(
         "send_counts",
         sa.Column("minute", UTCDateTime, primary_key=True),
         sa.Column("sent", sa.Integer, nullable=False, server_default="0"),
     )
+    _count_the_last_hour(counts)
+
+
+def _count_the_last_hour(counts: sa.Table) -> None:
+    """What was sent in the hour before the upgrade counts against the shared hourly limit, so a
+    restart into this version mid-send never allows a second full hour's worth at once."""
+    outbox = sa.table("outbox", sa.column("status", sa.String), sa.column("sent_at", UTCDateTime))
+    since = datetime.now(UTC) - timedelta(hours=1)
+    per_minute = Counter(
+        sent_at.replace(second=0, microsecond=0)
+        for (sent_at,) in op.get_bind().execute(sa.select(outbox.c.sent_at).where(
+            outbox.c.status == "sent", outbox.c.sent_at > since))
+    )
+    if per_minute:
+        op.bulk_insert(counts, [{"minute": minute, "sent": n} for minute, n in sorted(per_minute.items())])
 
 
 def downgrade() -> None:
