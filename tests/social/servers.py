@@ -72,7 +72,7 @@ class FakeServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            do_GET = do_POST = _any  # noqa: N815
+            do_GET = do_POST = do_PUT = _any  # noqa: N815
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -196,18 +196,31 @@ class FakePDS(FakeServer):
 
 
 class FakeLinkedIn(FakeServer):
-    """POST /rest/posts: Bearer token, LinkedIn-Version YYYYMM, Restli 2.0.0; 201 + x-restli-id."""
+    """POST /rest/posts: Bearer token, LinkedIn-Version YYYYMM, Restli 2.0.0; 201 + x-restli-id.
+    The Images API: POST /rest/images?action=initializeUpload gives an upload URL and an
+    urn:li:image, PUT to that URL stores the bytes; a post's article thumbnail must be one."""
 
     def __init__(self, token: str) -> None:
         self.token = token
         self.posts: list[dict[str, Any]] = []
+        self.images: dict[str, bytes | None] = {}  # urn -> bytes (None: initialised, nothing uploaded)
+        self.refuse_images = False
+        self.images_down = False  # the Images API answers 503
         super().__init__()
 
     def handle(self, seen: Seen) -> Reply:
-        if seen.method != "POST" or seen.path != "/rest/posts":
-            return Reply(404, {"message": "Not found"})
         if seen.headers.get("authorization") != f"Bearer {self.token}":
             return Reply(401, {"serviceErrorCode": 65600, "message": "Invalid access token"})
+        if seen.method == "POST" and seen.path == "/rest/images?action=initializeUpload":
+            return self.initialize_upload(seen)
+        if seen.method == "PUT" and seen.path.startswith("/dms-uploads/"):
+            urn = "urn:li:image:" + seen.path.rsplit("/", 1)[1]
+            if urn not in self.images or not seen.body:
+                return Reply(400, {"message": "unknown upload or empty body"})
+            self.images[urn] = seen.body
+            return Reply(201, None)
+        if seen.method != "POST" or seen.path != "/rest/posts":
+            return Reply(404, {"message": "Not found"})
         version = seen.headers.get("linkedin-version", "")
         if not (len(version) == 6 and version.isdigit()):
             return Reply(426, {"message": "A version header LinkedIn-Version: YYYYMM is required"})
@@ -216,11 +229,29 @@ class FakeLinkedIn(FakeServer):
         body = seen.json()
         if not str(body.get("author", "")).startswith("urn:li:organization:") or body.get("lifecycleState") != "PUBLISHED":
             return Reply(422, {"message": "author and lifecycleState are required"})
+        thumbnail = body.get("content", {}).get("article", {}).get("thumbnail")
+        if thumbnail is not None and not self.images.get(thumbnail):
+            return Reply(422, {"message": f"thumbnail {thumbnail} was never uploaded"})
         with self.lock:
             self.posts.append(body)
             urn = f"urn:li:share:{7000 + len(self.posts)}"
         self.wait_if_held()
         return Reply(201, None, {"x-restli-id": urn})
+
+
+    def initialize_upload(self, seen: Seen) -> Reply:
+        owner = seen.json().get("initializeUploadRequest", {}).get("owner", "")
+        if not owner.startswith("urn:li:organization:"):
+            return Reply(422, {"message": "initializeUploadRequest.owner is required"})
+        if self.refuse_images:
+            return Reply(403, {"message": "Not enough permissions to upload images"})
+        if self.images_down:
+            return Reply(503, {"message": "Service Unavailable"})
+        with self.lock:
+            key = f"D4E10AQ{len(self.images):04d}"
+            self.images[f"urn:li:image:{key}"] = None
+        return Reply(200, {"value": {"uploadUrlExpiresAt": 1764600000000, "uploadUrl": f"{self.url}/dms-uploads/{key}",
+                                     "image": f"urn:li:image:{key}"}})
 
 
 class FakeWebhook(FakeServer):

@@ -129,6 +129,10 @@ def test_each_publisher_speaks_its_networks_protocol(db, pub_config, issue_id, s
     post = next(p for p in l_posts if little_text(p.text) == body["commentary"])
     assert body["author"] == "urn:li:organization:4242" and body["visibility"] == "PUBLIC"
     assert body["content"]["article"]["source"] == post.link
+    # the card goes up first through the Images API and is the article's picture
+    thumbnail = body["content"]["article"]["thumbnail"]
+    assert linkedin.images[thumbnail] == publishers_from_config(pub_config)["linkedin"].card(post)  # type: ignore[attr-defined]
+    assert linkedin.images[thumbnail].startswith(b"\x89PNG")
     assert post.remote_url and post.remote_url.startswith("https://www.linkedin.com/feed/update/urn:li:share:")
 
     hook: FakeWebhook = servers["x"]  # type: ignore[assignment]
@@ -187,6 +191,32 @@ def test_a_refused_post_is_failed_with_the_networks_answer(db, pub_config, issue
     assert report.failed == [post_id]
     post = stage.get(db, post_id).post
     assert post.status == "failed" and "HTTP 403" in (post.last_error or "")
+
+
+def test_a_linkedin_card_that_is_refused_leaves_the_post_without_a_picture(db, pub_config, issue_id, servers):
+    linkedin: FakeLinkedIn = servers["linkedin"]  # type: ignore[assignment]
+    linkedin.refuse_images = True
+    (post_id,) = _approve(db, pub_config, issue_id, network="linkedin", first_only=True)
+    report = publish_due(db, pub_config)
+    assert report.posted == [post_id]
+    [body] = linkedin.posts
+    assert "thumbnail" not in body["content"]["article"] and body["content"]["article"]["source"]
+
+
+def test_a_linkedin_card_upload_that_fails_for_now_tries_the_whole_post_again_later(db, pub_config, issue_id,
+                                                                                    servers):
+    """Nothing was posted while the picture could not go up: the post is approved again (not
+    'unknown'), and the next run posts it once, with its picture."""
+    linkedin: FakeLinkedIn = servers["linkedin"]  # type: ignore[assignment]
+    linkedin.images_down = True
+    (post_id,) = _approve(db, pub_config, issue_id, network="linkedin", first_only=True)
+    first = publish_due(db, pub_config)
+    assert first.retry_later == [post_id] and not linkedin.posts
+    assert _status(db, post_id) == "approved" and "picture could not be uploaded" in first.errors[post_id]
+    linkedin.images_down = False
+    assert publish_due(db, pub_config).posted == [post_id]
+    [body] = linkedin.posts
+    assert linkedin.images[body["content"]["article"]["thumbnail"]]
 
 
 def test_a_linkedin_post_whose_answer_is_lost_is_held_not_resent(db, make_config, issue_id, servers, cli):

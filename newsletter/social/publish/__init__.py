@@ -76,7 +76,7 @@ def make_publisher(config: Config, network: str, settings: SocialPublisherConfig
         raise ConfigError(str(config.path), f"social.publishers.{network}.organization",
                           "give the page as urn:li:organization:<id>")
     return LinkedInPublisher(settings.url, token, settings.organization, settings.api_version,
-                             **common)  # type: ignore[arg-type]
+                             card=card_reader(config), **common)  # type: ignore[arg-type]
 
 
 def card_reader(config: Config) -> Callable[[SocialPost], bytes | None]:
