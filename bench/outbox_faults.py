@@ -30,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +39,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
 from newsletter.db import Database, open_db  # noqa: E402
 from newsletter.db import outbox as q  # noqa: E402
@@ -52,6 +50,7 @@ from newsletter.outbox.queue import message_id, queue_rows  # noqa: E402
 from newsletter.outbox.store import DbOutboxStore  # noqa: E402
 from newsletter.outbox.worker import Worker, WorkerOptions  # noqa: E402
 from newsletter.transports import open_transport  # noqa: E402
+from tests.databases import postgres_schema  # noqa: E402
 
 CONFIG = """\
 sections:
@@ -128,17 +127,8 @@ def database(folder: Path, postgres: str) -> Iterator[str]:
     if not postgres:
         yield f"sqlite:///{folder / 'kills.db'}"
         return
-    base = postgres.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(postgres, prefix="bench") as url:
+        yield url
 
 
 def kills(db_url: str, folder: Path, n: int, k: int, seed: int) -> dict[str, int]:
