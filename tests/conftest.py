@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set),
-a real HTTP server on 127.0.0.1, config files in a temp dir, and the CLI.
+a real HTTP server on 127.0.0.1, the web app in process (``client_for``), config files in a temp
+dir, and the CLI.
 
 Area-specific fixtures live in the conftest.py of each tests/<area>/ folder.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -84,6 +86,32 @@ def make_config(tmp_path: Path, settings: Settings) -> Callable[[str], Config]:
         return load_config(path, settings=settings)
 
     return make
+
+
+# --- the web app in process ------------------------------------------------------------------
+
+@pytest.fixture
+def client_for(db: Database) -> Iterator[Callable[[Config], Any]]:
+    """``client_for(config)``: a Starlette test client over the web app with that config, on
+    ``db``. It sends our Origin, as a browser posting our own forms does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    from newsletter.subscribers.outgoing import stop_all
+    from newsletter.web import create_app
+
+    clients = []
+
+    def make(cfg: Config) -> Any:
+        client = TestClient(create_app(cfg, db=db), base_url="https://nyhedsbrev.example.dk",
+                            headers={"Origin": "https://nyhedsbrev.example.dk"})
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.close()
+    stop_all()
 
 
 # --- a real HTTP server on 127.0.0.1 ----------------------------------------------------------

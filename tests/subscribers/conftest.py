@@ -8,7 +8,6 @@ import re
 import socket
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
@@ -119,28 +118,6 @@ def link_in(message: EmailMessage, path: str) -> str:
     match = re.search(r"https?://\S+" + re.escape(path) + r"[A-Za-z0-9_.\-]+", body_of(message))
     assert match, body_of(message)
     return match.group(0)
-
-
-@pytest.fixture
-def client_for(db: Database) -> Iterator[Callable[[Config], Any]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-    from newsletter.web import create_app
-
-    clients = []
-
-    def make(cfg: Config) -> Any:
-        # a browser posting our own forms sends our Origin (the app checks it on every form POST)
-        client = TestClient(create_app(cfg, db=db), base_url="https://nyhedsbrev.example.dk",
-                            headers={"Origin": "https://nyhedsbrev.example.dk"})
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        c.close()
-    stop_all()
 
 
 def csrf_of(html: str) -> str:
