@@ -8,6 +8,7 @@ Area-specific fixtures live in the conftest.py of each tests/<area>/ folder.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 import warnings
@@ -115,6 +116,13 @@ def client_for(db: Database) -> Iterator[Callable[[Config], Any]]:
 
 
 # --- a real HTTP server on 127.0.0.1 ----------------------------------------------------------
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
 
 @dataclass
 class Route:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from aiosmtpd.controller import Controller
 from newsletter.config import Config, Settings
 from newsletter.db import Database
 from newsletter.subscribers.outgoing import drain_all, stop_all
+from tests.conftest import free_port
 
 CONFIG = """\
 brand:
@@ -83,12 +83,6 @@ class SMTPServer:
         """What arrived, once the app's background sender has handed over what it queued."""
         settle()
         return self.sink.messages
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
