@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 
 from newsletter.config import Config, Settings, load_config
 from newsletter.db import Database, open_db
+from tests.browser import chromium  # noqa: F401 - the fixture of the browser tests
 from tests.databases import postgres_schema
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
-import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,6 +18,7 @@ from aiosmtpd.controller import Controller
 from newsletter.config import Config, Settings
 from newsletter.db import Database
 from newsletter.subscribers.outgoing import drain_all, stop_all
+from tests.browser import serve
 from tests.conftest import free_port
 
 CONFIG = """\
@@ -140,28 +140,16 @@ class LiveApp:
 
 @pytest.fixture
 def live_app(db: Database) -> Iterator[Callable[[Config], LiveApp]]:
-    import uvicorn
-
     from newsletter.web import create_app
 
-    servers: list[tuple[Any, threading.Thread]] = []
+    with ExitStack() as servers:
 
-    def start(cfg: Config) -> LiveApp:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        cfg = replace(cfg, settings=replace(cfg.settings, base_url=base))
-        server = uvicorn.Server(uvicorn.Config(create_app(cfg, db=db), host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        servers.append((server, thread))
-        return LiveApp(base, cfg)
+        def start(cfg: Config) -> LiveApp:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            cfg = replace(cfg, settings=replace(cfg.settings, base_url=base))
+            servers.enter_context(serve(create_app(cfg, db=db), port))
+            return LiveApp(base, cfg)
 
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(5)
+        yield start
     stop_all()
