@@ -17,10 +17,10 @@ from datetime import timedelta
 from newsletter.errors import PublishError
 from newsletter.models import SocialPost
 from newsletter.social.linkedin import little_text
-from newsletter.social.publish.base import Published, client, send
+from newsletter.social.publish.base import HttpPublisher, Published
 
 
-class LinkedInPublisher:
+class LinkedInPublisher(HttpPublisher):
     network = "linkedin"
     idempotent_for: timedelta | None = None
 
@@ -30,11 +30,9 @@ class LinkedInPublisher:
             raise PublishError(self.network, f"organization must be urn:li:organization:<id>, not {organization!r}")
         self.url = api.rstrip("/") + "/rest/posts"
         self.organization = organization
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.http = client(timeout, {"Authorization": f"Bearer {token}", "LinkedIn-Version": version,
-                                     "X-Restli-Protocol-Version": "2.0.0"})
+        super().__init__(timeout=timeout, retries=retries, backoff=backoff, sleep=sleep,
+                         headers={"Authorization": f"Bearer {token}", "LinkedIn-Version": version,
+                                  "X-Restli-Protocol-Version": "2.0.0"})
 
     def body(self, post: SocialPost) -> dict[str, object]:
         body: dict[str, object] = {
@@ -52,12 +50,8 @@ class LinkedInPublisher:
         return body
 
     def publish(self, post: SocialPost) -> Published:
-        response = send(self.http, self.network, "POST", self.url, retries=self.retries, backoff=self.backoff,
-                        sleep=self.sleep, safe_to_repeat=False, json=self.body(post))
+        response = self.request("POST", self.url, safe_to_repeat=False, json=self.body(post))
         urn = response.headers.get("x-restli-id", "")
         if not urn:
             raise PublishError(self.network, f"LinkedIn answered {response.status_code} without x-restli-id")
         return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
-
-    def close(self) -> None:
-        self.http.close()
