@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import signal
 import socket
@@ -30,7 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +38,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
 from newsletter.db import Database, open_db  # noqa: E402
 from newsletter.db import outbox as q  # noqa: E402
@@ -52,24 +49,9 @@ from newsletter.outbox.queue import message_id, queue_rows  # noqa: E402
 from newsletter.outbox.store import DbOutboxStore  # noqa: E402
 from newsletter.outbox.worker import Worker, WorkerOptions  # noqa: E402
 from newsletter.transports import open_transport  # noqa: E402
+from tests.databases import postgres_schema  # noqa: E402
+from tests.outbox.processes import start_send  # noqa: E402
 
-CONFIG = """\
-sections:
-  - key: partnere
-    title: Nyt fra partnerne
-newsletters:
-  - key: ugebrev
-    name: Nyt fra Danmarks Produktionscentrum
-partners: []
-send:
-  workers: 3
-  batch_size: 10
-  rate_per_second: {rate}
-  lease_seconds: 2
-  smtp_data_timeout: 1
-  backoff_seconds: 0.01
-  backoff_max_seconds: 0.05
-"""
 HTML = ("<!doctype html><html><body><p>Kære %%name%%, ugens nyheder fra Trekantområdet.</p>"
         + "<p>Industriens Dag i Fredericia, nye uddannelser på SDU og IBA i Kolding.</p>" * 40
         + '<p><a href="%%unsubscribe_url%%">Afmeld</a></p></body></html>')
@@ -128,23 +110,13 @@ def database(folder: Path, postgres: str) -> Iterator[str]:
     if not postgres:
         yield f"sqlite:///{folder / 'kills.db'}"
         return
-    base = postgres.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(postgres, prefix="bench") as url:
+        yield url
 
 
 def kills(db_url: str, folder: Path, n: int, k: int, seed: int) -> dict[str, int]:
     db = open_db(db_url)
     emails = fill(db, n)
-    config = folder / "feeds.yaml"
     recorder = Recorder()
     port = free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
@@ -153,11 +125,7 @@ def kills(db_url: str, folder: Path, n: int, k: int, seed: int) -> dict[str, int
     done = 0
 
     def start(rate: float) -> subprocess.Popen[bytes]:
-        config.write_text(CONFIG.format(rate=rate), encoding="utf-8")
-        env = {**os.environ, "DATABASE_URL": db_url, "SMTP_URL": f"smtp://127.0.0.1:{port}",
-               "NEWSLETTER_CONFIG": str(config), "SECRET_KEY": "bench", "BASE_URL": "https://nyhedsbrev.example.dk"}
-        return subprocess.Popen([sys.executable, "-c", "from newsletter.cli import run; run()", "send", "--wait"],
-                                env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return start_send(folder, db_url, f"smtp://127.0.0.1:{port}", rate, output=subprocess.DEVNULL)
 
     try:
         for _ in range(k):

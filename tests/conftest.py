@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set),
-a real HTTP server on 127.0.0.1, config files in a temp dir, and the CLI.
+a real HTTP server on 127.0.0.1, the web app in process (``client_for``), config files in a temp
+dir, and the CLI.
 
 Area-specific fixtures live in the conftest.py of each tests/<area>/ folder.
 """
@@ -7,9 +8,10 @@ Area-specific fixtures live in the conftest.py of each tests/<area>/ folder.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
-import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,10 +20,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, text
 
 from newsletter.config import Config, Settings, load_config
 from newsletter.db import Database, open_db
+from tests.browser import chromium  # noqa: F401 - the fixture of the browser tests
+from tests.databases import postgres_schema
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -41,11 +44,6 @@ partners: []
 
 # --- databases ---------------------------------------------------------------------------
 
-def _postgres_url_with_schema(base_url: str, schema: str) -> str:
-    sep = "&" if "?" in base_url else "?"
-    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
-
-
 def _backends() -> list[str]:
     return ["sqlite", "postgres"] if TEST_DATABASE_URL else ["sqlite"]
 
@@ -56,17 +54,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
-    base = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _postgres_url_with_schema(base, schema)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(TEST_DATABASE_URL) as url:
+        yield url
 
 
 @pytest.fixture
@@ -101,7 +90,40 @@ def make_config(tmp_path: Path, settings: Settings) -> Callable[[str], Config]:
     return make
 
 
+# --- the web app in process ------------------------------------------------------------------
+
+@pytest.fixture
+def client_for(db: Database) -> Iterator[Callable[[Config], Any]]:
+    """``client_for(config)``: a Starlette test client over the web app with that config, on
+    ``db``. It sends our Origin, as a browser posting our own forms does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    from newsletter.subscribers.outgoing import stop_all
+    from newsletter.web import create_app
+
+    clients = []
+
+    def make(cfg: Config) -> Any:
+        client = TestClient(create_app(cfg, db=db), base_url="https://nyhedsbrev.example.dk",
+                            headers={"Origin": "https://nyhedsbrev.example.dk"})
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.close()
+    stop_all()
+
+
 # --- a real HTTP server on 127.0.0.1 ----------------------------------------------------------
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
 
 @dataclass
 class Route:

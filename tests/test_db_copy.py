@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from newsletter.cli import main
 from newsletter.db import open_db
 from newsletter.db.schema import items, metadata, subscribers
 from newsletter.db.types import utcnow
-from tests.conftest import TEST_DATABASE_URL, _postgres_url_with_schema
+from tests.conftest import TEST_DATABASE_URL
+from tests.databases import postgres_schema
 
 
 @pytest.fixture
@@ -29,17 +29,8 @@ def filled(cli, tmp_path) -> str:
 def postgres_url():
     if not TEST_DATABASE_URL:
         pytest.skip("needs PostgreSQL (TEST_DATABASE_URL)")
-    base = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _postgres_url_with_schema(base, schema)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(TEST_DATABASE_URL) as url:
+        yield url
 
 
 def _counts(url: str) -> dict[str, int]:

@@ -218,6 +218,21 @@ def pass_app(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def login_name(fallback: str = "cli") -> str:
+    """Who runs the command, for the audit log: the login name, else ``fallback``."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - a container's uid with no passwd entry and no $USER
+        return fallback
+
+
+def author_option(help_text: str) -> Callable[[F], F]:
+    """``--by NAME``, the person recorded in the audit log; the login name by default."""
+    return click.option("--by", default=login_name, show_default="login name", help=help_text)
+
+
 PEOPLE_TIMEZONE = ZoneInfo("Europe/Copenhagen")
 
 

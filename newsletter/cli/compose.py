@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import click
 
 from newsletter.cli.app import (
     App,
+    author_option,
     check_output_folder,
     json_option,
     local_time,
@@ -26,15 +26,7 @@ from newsletter.errors import ComposeError
 ISSUE_STATUSES = ("draft", "approved", "queued", "sent")
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "cli"
-
-
-by_option = click.option("--by", default=_user, show_default="login name",
-                         help="Who makes the change (recorded in the audit log).")
+by_option = author_option("Who makes the change (recorded in the audit log).")
 
 
 @main.command("draft")

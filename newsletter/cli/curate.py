@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -12,6 +11,7 @@ from newsletter.cli.app import (
     App,
     json_option,
     lazy_module,
+    login_name,
     main,
     pass_app,
     print_json,
@@ -56,7 +56,7 @@ def curate_add(app: App, url: str | None, as_json: bool, **options: object) -> N
         --starts "2026-12-03 09:00" --ends "2026-12-03 16:00" --location "Kolding" \\
         --signup-url https://industriensdag.dk/tilmelding
     """
-    options["by"] = options.get("by") or getpass.getuser()
+    options["by"] = options.get("by") or login_name()
     data = curate.CuratedInput(url=url, **options)  # type: ignore[arg-type]
     result = curate.add_curated(app.db, app.config, data)
     if as_json:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 
 from newsletter.cli.app import (
     App,
+    author_option,
     json_option,
     lazy_module,
     local_time,
@@ -36,15 +36,7 @@ FORMATS = ("buffer", "hootsuite", "json")
 SOCIAL_STATUSES = ("draft", "approved", "exported", "publishing", "posted", "unknown", "failed")
 
 
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "cli"
-
-
-by_option = click.option("--by", default=_user, show_default="login name",
-                         help="Who does it (recorded with the time in the audit log).")
+by_option = author_option("Who does it (recorded with the time in the audit log).")
 
 
 def _row(item: stage.PostView) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from newsletter.cli.app import (
     json_option,
     lazy_module,
     local_time,
+    login_name,
     main,
     pass_app,
     print_json,
@@ -28,11 +29,6 @@ if TYPE_CHECKING:
 else:  # loaded when a command runs, not when `newsletter --help` lists it (issue 11)
     gdpr, importer, manage = (lazy_module(f"newsletter.subscribers.{m}") for m in ("gdpr", "importer", "manage"))
 
-
-def team_member() -> str:
-    from newsletter.subscribers.common import team_member
-
-    return team_member()
 
 STATUS_CHOICE = click.Choice(["pending", "active", "unsubscribed", "bounced", "complained"])
 
@@ -67,7 +63,7 @@ def add_cmd(app: App, email: str, newsletters: tuple[str, ...], consent_source: 
             organisation: str, language: str, sections: tuple[str, ...], added_by: str | None,
             as_json: bool) -> None:
     """Add a subscriber who gave consent outside the web form (active at once)."""
-    view = manage.add(app.db, app.config, email, newsletters, consent_source, added_by or team_member(),
+    view = manage.add(app.db, app.config, email, newsletters, consent_source, added_by or login_name("unknown"),
                       name=name, organisation=organisation, language=language, sections=sections or None)
     for given, kept, what in ((name, view.name, "name"), (organisation, view.organisation, "organisation")):
         if given and given.strip() != kept and not as_json:
@@ -125,7 +121,7 @@ def show_cmd(app: App, email: str, as_json: bool) -> None:
 @pass_app
 def remove_cmd(app: App, email: str, newsletters: tuple[str, ...], removed_by: str | None, as_json: bool) -> None:
     """Unsubscribe someone, keeping the record of the withdrawal (use `forget` to erase)."""
-    view = manage.remove(app.db, app.config, email, removed_by or team_member(), newsletters)
+    view = manage.remove(app.db, app.config, email, removed_by or login_name("unknown"), newsletters)
     if as_json:
         print_json(view)
     else:
@@ -150,7 +146,7 @@ def import_cmd(app: App, file: Path, newsletter: str | None, consent_source: str
     Unsubscribed, bounced and erased people in the file stay so.
     """
     report = importer.import_csv(app.db, app.config, file, newsletter, consent_source,
-                                 imported_by or team_member(), dry_run=dry_run)
+                                 imported_by or login_name("unknown"), dry_run=dry_run)
     if as_json:
         print_json({**report.__dict__, "imported": report.imported})
         return
@@ -200,7 +196,7 @@ def forget_cmd(app: App, email: str, yes: bool) -> None:
         if not sys.stdin.isatty():  # a script or a pipe cannot answer: never erase unasked
             raise click.UsageError("erasing cannot be undone: confirm on a terminal, or give --yes")
         click.confirm(f"Erase everything about {email}? This cannot be undone", abort=True)
-    existed = gdpr.forget(app.db, email, by=team_member())
+    existed = gdpr.forget(app.db, email, by=login_name("unknown"))
     click.echo(f"erased {email}" if existed else f"{email} was not stored; the address is now suppressed")
 
 

@@ -282,10 +282,7 @@ def parse_and_clean(kind: str, body: bytes, headers: dict[str, str], url: str,
     from newsletter.collect.kinds import get_kind
 
     parser = get_kind(kind)
-    if getattr(parser, "reads_at", False):  # a calendar is read over a window around the run's clock
-        parsed = parser.parse(body, headers, url, selectors, now=now)  # type: ignore[call-arg]
-    else:
-        parsed = parser.parse(body, headers, url, selectors)
+    parsed = parser.parse(body, headers, url, selectors, now=now)
     entries = list(parsed.entries[:max_items])
     warnings = list(parsed.warnings)
     if len(parsed.entries) > max_items:

@@ -18,31 +18,6 @@ from newsletter.db.schema import issue_items, items, media_cards, media_images
 
 
 @dataclass(frozen=True)
-class StoredImage:
-    """A source image and our copy of it (``status`` "ok"), or why there is none ("failed")."""
-
-    source_url: str
-    kind: str
-    status: str
-    error: str | None
-    attempts: int
-    fetched_at: datetime
-    content_type: str | None = None
-    original_width: int | None = None
-    original_height: int | None = None
-    name_1x: str | None = None
-    width_1x: int | None = None
-    height_1x: int | None = None
-    name_2x: str | None = None
-    width_2x: int | None = None
-    height_2x: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok" and bool(self.name_1x)
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What processing one source image gave, to be recorded."""
 
@@ -57,6 +32,21 @@ class Outcome:
     name_2x: str | None = None
     width_2x: int | None = None
     height_2x: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredImage(Outcome):
+    """A source image and the outcome recorded for it: our copy (``status`` "ok"), or why there
+    is none ("failed")."""
+
+    source_url: str
+    kind: str
+    attempts: int
+    fetched_at: datetime
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and bool(self.name_1x)
 
 
 def url_hash(url: str) -> str:

@@ -1,9 +1,8 @@
 """Small pure helpers shared by the subscriber flows: cleaning typed text, which sections a
-newsletter has, the person who runs a team command."""
+newsletter has."""
 
 from __future__ import annotations
 
-import getpass
 import re
 
 from newsletter.config import Config, NewsletterConfig
@@ -32,13 +31,6 @@ def check_newsletter(config: Config, key: str) -> NewsletterConfig:
             return newsletter
     known = ", ".join(n.key for n in config.newsletters)
     raise SubscriberError(f"no newsletter {key!r} in the config; known: {known}")
-
-
-def team_member() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -4,11 +4,15 @@ server on 127.0.0.1: undeclared gzip, the deadline and per-host queueing, empty 
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from newsletter.collect import collect
 from tests.collect.helpers import RSS_TYPE, S, feed_of, rss, stored_items
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 def test_gzip_body_without_content_encoding_is_detected_and_inflated(db, http_server, sources_config):
@@ -61,3 +65,20 @@ def test_an_empty_atom_feed_says_so(db, http_server, sources_config):
     assert source.outcome == "ok"
     assert source.warnings == ("the feed has no entries (it is a valid Atom 1.0 feed; the partner has not "
                                "published anything in it)",)
+
+
+def test_html_dates_are_read_against_the_runs_clock(db, http_server, sources_config):
+    # "i går" and a date without a year mean the day before, and the year, of the run that read
+    # them: collect's clock (given here), not the wall clock of the worker that parses the page
+    page = ("<html><body>"
+            "<article><h2><a href='/a'>Robotter i Kolding</a></h2><span class=d>i går</span></article>"
+            "<article><h2><a href='/b'>Nyt kursus hos DIMA</a></h2><span class=d>3. marts</span></article>"
+            "</body></html>")
+    url = http_server.add("/nyheder", page, content_type="text/html; charset=utf-8")
+    selectors = "selectors:\n  item: article\n  title: h2\n  date: .d"
+    now = datetime(2025, 3, 10, 11, 0, tzinfo=UTC)
+    report = collect(db, sources_config(S("bk", url, kind="html", extra=selectors)), now=now)
+    assert report.sources[0].outcome == "ok", report.sources[0].error
+    published = {r.title: r.published_at.replace(tzinfo=UTC).astimezone(COPENHAGEN).date()
+                 for r in stored_items(db, "bk")}
+    assert published == {"Robotter i Kolding": date(2025, 3, 9), "Nyt kursus hos DIMA": date(2025, 3, 3)}

@@ -84,22 +84,27 @@ def config(make_config: Callable[[str], Config]) -> Config:
     return make_config(CONFIG)
 
 
-@pytest.fixture
-def item(db: Database) -> Callable[..., int]:
-    """Insert an item row: ``item("Title", partner="business-kolding", hours_ago=5, ...)``."""
+def item_maker(db: Database, url: str = "https://example.dk/{partner}/{n}") -> Callable[..., int]:
+    """``make("Title", partner="business-kolding", hours_ago=5, ...)`` inserts an item row seen
+    ``hours_ago`` before NOW; ``url`` is the link's pattern (``{partner}``: the key, or "team")."""
     counter = iter(range(1, 10_000))
 
     def make(title: str, *, partner: str | None = "business-kolding", text: str = "",
              hours_ago: float = 24, section: str | None = "partnere", **extra: Any) -> int:
         n = next(counter)
         when = NOW - timedelta(hours=hours_ago)
-        url = extra.pop("url", f"https://example.dk/{partner or 'team'}/{n}")
+        link = extra.pop("url", url.format(partner=partner or "team", n=n))
         with db.begin() as conn:
-            return add_item(conn, title=title, url=url, published_at=extra.pop("published_at", when),
+            return add_item(conn, title=title, url=link, published_at=extra.pop("published_at", when),
                             first_seen_at=extra.pop("first_seen_at", when), summary_text=text,
                             partner_key=partner, section=section, guid=f"g{n}", **extra)
 
     return make
+
+
+@pytest.fixture
+def item(db: Database) -> Callable[..., int]:
+    return item_maker(db)
 
 
 PRESS = ("Kolding Kommune og Business Kolding lancerer et nyt program for digital omstilling i små og "

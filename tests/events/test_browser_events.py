@@ -5,9 +5,6 @@ it fits the screen, and a tap on "Kalenderfil" downloads the event's .ics.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -19,15 +16,12 @@ import pytest
 
 from newsletter.config import Config
 from newsletter.db import Database
+from tests.browser import NEEDS_CHROMIUM, new_page, serve, shot
+from tests.conftest import free_port
 from tests.events.conftest import SEND_AT
 from tests.events.test_web_events import send
-from tests.subscribers.conftest import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 class _Clock(datetime):
@@ -41,8 +35,6 @@ class _Clock(datetime):
 
 @pytest.fixture
 def site(db: Database, network, w50, monkeypatch) -> Iterator[tuple[str, Config]]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from newsletter.web import create_app
 
     send(db, network.config, w50)
@@ -50,47 +42,26 @@ def site(db: Database, network, w50, monkeypatch) -> Iterator[tuple[str, Config]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = replace(network.config, settings=replace(network.config.settings, base_url=base))
-    server = uvicorn.Server(uvicorn.Config(create_app(config, db=db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield base, config
-    server.should_exit = True
-    thread.join(5)
+    with serve(create_app(config, db=db), port):
+        yield base, config
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_events_page_fits_and_gives_the_calendar_file(site, width: int, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
+def test_events_page_fits_and_gives_the_calendar_file(site, chromium, width: int):  # type: ignore[no-untyped-def]
     base, _ = site
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": width, "height": 900}, locale="da-DK",
-                                      device_scale_factor=1, accept_downloads=True)
-        page = context.new_page()
-        errors: list[str] = []
-        # CSP violations are console errors (a missing favicon is not ours to check)
-        page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-                and errors.append(m.text))
-        page.goto(base + "/arrangementer")
-        assert page.locator("h1").inner_text() == "Arrangementer"
-        assert page.locator("li.event-card").count() == 7
-        first = page.locator("li.event-card").first
-        assert first.locator(".event-badge b").inner_text() == "10"
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-        assert errors == []  # no CSP violation: the page's CSS comes from /static
-        badge = first.locator(".event-badge").evaluate("e => getComputedStyle(e).backgroundColor")
-        assert badge == "rgb(11, 61, 92)"  # the brand's primary colour: the stylesheet applies
-        folder = os.environ.get("SCREENSHOTS")
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"arrangementer-{width}.png"), full_page=True)
-        with page.expect_download() as info:
-            first.get_by_text("Kalenderfil").click()
-        body = Path(info.value.path()).read_bytes()
-        browser.close()
+    page = new_page(chromium, width, device_scale_factor=1, accept_downloads=True)
+    page.goto(base + "/arrangementer")
+    assert page.locator("h1").inner_text() == "Arrangementer"
+    assert page.locator("li.event-card").count() == 7
+    first = page.locator("li.event-card").first
+    assert first.locator(".event-badge b").inner_text() == "10"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.console_errors == []  # no CSP violation: the page's CSS comes from /static
+    badge = first.locator(".event-badge").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert badge == "rgb(11, 61, 92)"  # the brand's primary colour: the stylesheet applies
+    shot(page, f"arrangementer-{width}")
+    with page.expect_download() as info:
+        first.get_by_text("Kalenderfil").click()
+    body = Path(info.value.path()).read_bytes()
     event = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) in ("Industriens Dag 2026", "Robotprogrammering for operatører")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import io
 import struct
-import warnings
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -94,22 +93,3 @@ def item(db: Database) -> Callable[..., int]:
                             first_seen_at=when, summary_text=f"Resumé {n}.", partner_key=partner,
                             section="partnere", guid=f"g{n}", image_url=image_url, **extra)
     return make
-
-
-@pytest.fixture
-def client_for(db: Database) -> Iterator[Callable[[Config], Any]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-    from newsletter.web import create_app
-
-    clients = []
-
-    def make(cfg: Config) -> Any:
-        client = TestClient(create_app(cfg, db=db), base_url="https://nyhedsbrev.example.dk")
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        c.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from newsletter.db import subscribers as subs
 from newsletter.db.types import utcnow
 from newsletter.outbox.models import NewRow, QueuedIssue
 from newsletter.outbox.queue import message_id, queue_rows
+from tests.conftest import free_port
 
 HTML = (
     "<!doctype html><html><body><h1>Nyt fra Danmarks Produktionscentrum · uge 48</h1>\n"
@@ -35,12 +35,6 @@ TEXT = (
     ".En linje der starter med punktum\n\n"
     "Afmeld: %%unsubscribe_url%%\nIndstillinger: %%preferences_url%%\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

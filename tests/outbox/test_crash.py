@@ -4,38 +4,15 @@ the judge: no recipient twice, none missing (beyond the rows reported as unknown
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from newsletter.db import Database
 from newsletter.db import outbox as q
-from tests.conftest import MINIMAL_CONFIG
 from tests.outbox.conftest import SinkHandler, SMTPServer, add_subscribers, fill_outbox
-
-SEND_CONFIG = MINIMAL_CONFIG + """\
-send:
-  workers: 3
-  batch_size: 10
-  rate_per_second: {rate}
-  lease_seconds: 2
-  smtp_data_timeout: 1
-  backoff_seconds: 0.01
-  backoff_max_seconds: 0.05
-"""
-
-
-def start_send(tmp_path: Path, db_url: str, smtp_url: str, rate: float = 0) -> subprocess.Popen[bytes]:
-    config = tmp_path / "feeds.yaml"
-    config.write_text(SEND_CONFIG.format(rate=rate), encoding="utf-8")
-    env = {**os.environ, "DATABASE_URL": db_url, "SMTP_URL": smtp_url, "NEWSLETTER_CONFIG": str(config),
-           "SECRET_KEY": "test", "BASE_URL": "https://nyhedsbrev.example.dk"}
-    return subprocess.Popen([sys.executable, "-c", "from newsletter.cli import run; run()", "send", "--wait", "--json"],
-                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+from tests.outbox.processes import start_send
 
 
 def wait_for_deliveries(server: SMTPServer, at_least: int, timeout: float = 30) -> None:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
 
 from newsletter.config import Config
 from newsletter.db import Database
-from newsletter.db.issues import add_item
-
-# Tuesday of ISO week 48, 2026, 09:00 Copenhagen; the issue goes out Thursday 26 November
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+from tests.compose.conftest import NOW, item_maker
 
 SOCIAL = """\
 social:
@@ -73,18 +69,7 @@ def config(make_config: Callable[[str], Config]) -> Config:
 
 @pytest.fixture
 def item(db: Database) -> Callable[..., int]:
-    counter = iter(range(1, 10_000))
-
-    def make(title: str, *, partner: str | None = "business-kolding", text: str = "",
-             hours_ago: float = 24, section: str | None = "partnere", **extra: Any) -> int:
-        n = next(counter)
-        when = NOW - timedelta(hours=hours_ago)
-        url = extra.pop("url", f"https://www.example.dk/{partner or 'team'}/nyhed-{n}")
-        with db.begin() as conn:
-            return add_item(conn, title=title, url=url, published_at=when, first_seen_at=when,
-                            summary_text=text, partner_key=partner, section=section, guid=f"g{n}", **extra)
-
-    return make
+    return item_maker(db, url="https://www.example.dk/{partner}/nyhed-{n}")
 
 
 @pytest.fixture

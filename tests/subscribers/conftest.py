@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
-import threading
-import time
-import warnings
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -21,6 +18,8 @@ from aiosmtpd.controller import Controller
 from newsletter.config import Config, Settings
 from newsletter.db import Database
 from newsletter.subscribers.outgoing import drain_all, stop_all
+from tests.browser import serve
+from tests.conftest import free_port
 
 CONFIG = """\
 brand:
@@ -86,12 +85,6 @@ class SMTPServer:
         return self.sink.messages
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[SMTPServer]:
     sink = Sink()
@@ -121,28 +114,6 @@ def link_in(message: EmailMessage, path: str) -> str:
     return match.group(0)
 
 
-@pytest.fixture
-def client_for(db: Database) -> Iterator[Callable[[Config], Any]]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-    from newsletter.web import create_app
-
-    clients = []
-
-    def make(cfg: Config) -> Any:
-        # a browser posting our own forms sends our Origin (the app checks it on every form POST)
-        client = TestClient(create_app(cfg, db=db), base_url="https://nyhedsbrev.example.dk",
-                            headers={"Origin": "https://nyhedsbrev.example.dk"})
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        c.close()
-    stop_all()
-
-
 def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match, "no CSRF field on the page"
@@ -169,28 +140,16 @@ class LiveApp:
 
 @pytest.fixture
 def live_app(db: Database) -> Iterator[Callable[[Config], LiveApp]]:
-    import uvicorn
-
     from newsletter.web import create_app
 
-    servers: list[tuple[Any, threading.Thread]] = []
+    with ExitStack() as servers:
 
-    def start(cfg: Config) -> LiveApp:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        cfg = replace(cfg, settings=replace(cfg.settings, base_url=base))
-        server = uvicorn.Server(uvicorn.Config(create_app(cfg, db=db), host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        servers.append((server, thread))
-        return LiveApp(base, cfg)
+        def start(cfg: Config) -> LiveApp:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            cfg = replace(cfg, settings=replace(cfg.settings, base_url=base))
+            servers.enter_context(serve(create_app(cfg, db=db), port))
+            return LiveApp(base, cfg)
 
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(5)
+        yield start
     stop_all()

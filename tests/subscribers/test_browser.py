@@ -5,12 +5,9 @@ under uvicorn, with the mail going to a real SMTP server (aiosmtpd on 127.0.0.1)
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,63 +17,32 @@ from newsletter.db import Database
 from newsletter.subscribers import links_for, manage, recipients
 from newsletter.subscribers.outgoing import stop_all
 from newsletter.subscribers.tokens import make_token
-from tests.subscribers.conftest import CONFIG, SMTPServer, free_port, link_in
+from tests.browser import NEEDS_CHROMIUM, new_page, serve, shot
+from tests.conftest import free_port
+from tests.subscribers.conftest import CONFIG, SMTPServer, link_in
 from tests.subscribers.test_archive import make_issue
 
-CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 375, "height": 740}
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
 def server(make_config, db: Database, smtp_server: SMTPServer) -> Iterator[tuple[str, Config]]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from newsletter.web import create_app
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     config = make_config(CONFIG.format(per_ip=20))
     config = replace(config, settings=replace(config.settings, base_url=base, smtp_url=smtp_server.url))
-    uv = uvicorn.Server(uvicorn.Config(create_app(config, db=db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield base, config
-    uv.should_exit = True
-    thread.join(5)
+    with serve(create_app(config, db=db), port):
+        yield base, config
     stop_all()
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        context = browser.new_context(viewport=PHONE, locale="da-DK", is_mobile=True, has_touch=True,
-                                      device_scale_factor=2)
-        tab = context.new_page()
-        tab.console_errors = []  # type: ignore[attr-defined]
-        # CSP violations are console errors; HTTP statuses (our 4xx pages) are checked where they happen
-        tab.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-               and tab.console_errors.append(m.text))  # type: ignore[attr-defined]
-        yield tab
-        browser.close()
-
-
-def shot(page: Any, name: str) -> None:
-    folder = os.environ.get("SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+def page(chromium: Any) -> Any:
+    return new_page(chromium, PHONE["width"], PHONE["height"], is_mobile=True, has_touch=True,
+                    device_scale_factor=2)
 
 
 def fits_the_phone(page: Any) -> bool:

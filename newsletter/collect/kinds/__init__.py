@@ -1,14 +1,17 @@
 """Source kinds: turn one fetched document into a ``Parsed`` (issue 2).
 
 A kind is keyed by the feeds.yaml ``kind:`` value and implements the ``Kind`` protocol. To add
-one, write a module with a class that has ``parse(body, headers, url, selectors=None)`` and
-register it in ``_BUILTIN`` below (and in ``config.SourceKind``).
+one, write a module with a class that has ``parse(body, headers, url, selectors=None, *, now=None)``
+and register it in ``_BUILTIN`` below (and in ``config.SourceKind``). ``now`` is collect's clock
+for the run: relative and year-less dates ("i går", "3. marts") and a calendar's window of
+recurring dates are read against it.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol
 
 from newsletter.config import Selectors
@@ -25,6 +28,8 @@ class Kind(Protocol):
         headers: Mapping[str, str],
         url: str,
         selectors: Selectors | None = None,
+        *,
+        now: datetime | None = None,
     ) -> Parsed: ...
 
 

@@ -42,6 +42,8 @@ class FeedKind:
         headers: Mapping[str, str],
         url: str,
         selectors: Selectors | None = None,
+        *,
+        now: datetime | None = None,
     ) -> Parsed:
         return parse_feed(body, headers, url)
 

@@ -34,7 +34,6 @@ _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 
 class IcalKind:
     name = "ical"
-    reads_at = True  # collect passes its clock: the window of recurring dates is around it
 
     def parse(
         self,

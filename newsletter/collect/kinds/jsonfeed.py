@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from newsletter.collect.dates import parse_date
@@ -26,6 +27,8 @@ class JsonFeedKind:
         headers: Mapping[str, str],
         url: str,
         selectors: Selectors | None = None,
+        *,
+        now: datetime | None = None,
     ) -> Parsed:
         return parse_jsonfeed(body, url)
 

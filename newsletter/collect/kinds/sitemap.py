@@ -35,6 +35,8 @@ class SitemapKind:
         headers: Mapping[str, str],
         url: str,
         selectors: Selectors | None = None,
+        *,
+        now: datetime | None = None,
     ) -> Parsed:
         return parse_sitemap(body, url)
 

@@ -108,6 +108,28 @@ def client(timeout: float, headers: Mapping[str, str] | None = None) -> httpx.Cl
                         headers={"User-Agent": USER_AGENT, **(headers or {})}, follow_redirects=False)
 
 
+class HttpPublisher:
+    """What every HTTP publisher shares: one client with the network's headers, requests
+    retried as ``send`` says, and ``close``. A publisher sets ``network`` and calls
+    ``super().__init__`` with its timeout and retry settings."""
+
+    network: str
+
+    def __init__(self, *, timeout: float, retries: int, backoff: float, sleep: Callable[[float], None],
+                 headers: Mapping[str, str] | None = None) -> None:
+        self.retries = retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self.http = client(timeout, headers)
+
+    def request(self, method: str, url: str, *, safe_to_repeat: bool = True, **kwargs: Any) -> httpx.Response:
+        return send(self.http, self.network, method, url, retries=self.retries, backoff=self.backoff,
+                    sleep=self.sleep, safe_to_repeat=safe_to_repeat, **kwargs)
+
+    def close(self) -> None:
+        self.http.close()
+
+
 def json_of(network: str, response: httpx.Response) -> dict[str, Any]:
     try:
         data = response.json()

@@ -20,7 +20,7 @@ from typing import Any
 from newsletter.errors import PublishError
 from newsletter.models import SocialPost
 from newsletter.social.bluesky import rich
-from newsletter.social.publish.base import Published, client, json_of, send
+from newsletter.social.publish.base import HttpPublisher, Published, json_of
 
 COLLECTION = "app.bsky.feed.post"
 MAX_THUMB = 1_000_000  # the lexicon's maxSize for an external embed's thumb
@@ -34,7 +34,7 @@ def tid(at: datetime, clock_id: int) -> str:
     return "".join(_B32[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 
 
-class BlueskyPublisher:
+class BlueskyPublisher(HttpPublisher):
     network = "bluesky"
     idempotent_for: timedelta | None = timedelta(days=365)  # the record key finds the first try
 
@@ -47,15 +47,11 @@ class BlueskyPublisher:
         self.handle = handle
         self.password = app_password
         self.language = language
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.http = client(timeout)
+        super().__init__(timeout=timeout, retries=retries, backoff=backoff, sleep=sleep)
         self._session: dict[str, Any] | None = None
 
     def _call(self, method: str, nsid: str, **kwargs: Any) -> dict[str, Any]:
-        response = send(self.http, self.network, method, self.base + nsid, retries=self.retries,
-                        backoff=self.backoff, sleep=self.sleep, **kwargs)
+        response = self.request(method, self.base + nsid, **kwargs)
         return json_of(self.network, response)
 
     def session(self) -> dict[str, Any]:
@@ -125,6 +121,3 @@ class BlueskyPublisher:
 
     def _published(self, uri: str, rkey: str) -> Published:
         return Published(uri, f"https://bsky.app/profile/{self.handle}/post/{rkey}")
-
-    def close(self) -> None:
-        self.http.close()

@@ -25,12 +25,12 @@ from urllib.parse import urlsplit
 from newsletter.errors import PublishError, TemporaryPublishError
 from newsletter.models import SocialPost
 from newsletter.social.linkedin import little_text
-from newsletter.social.publish.base import Published, client, json_of, send
+from newsletter.social.publish.base import HttpPublisher, Published, json_of
 
 log = logging.getLogger(__name__)
 
 
-class LinkedInPublisher:
+class LinkedInPublisher(HttpPublisher):
     network = "linkedin"
     idempotent_for: timedelta | None = None
 
@@ -44,11 +44,9 @@ class LinkedInPublisher:
         self.scheme = urlsplit(api).scheme
         self.card = card
         self.organization = organization
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.http = client(timeout, {"Authorization": f"Bearer {token}", "LinkedIn-Version": version,
-                                     "X-Restli-Protocol-Version": "2.0.0"})
+        super().__init__(timeout=timeout, retries=retries, backoff=backoff, sleep=sleep,
+                         headers={"Authorization": f"Bearer {token}", "LinkedIn-Version": version,
+                                  "X-Restli-Protocol-Version": "2.0.0"})
 
     def thumbnail(self, post: SocialPost) -> str | None:
         """The ``urn:li:image`` of the post's card, uploaded now; None without a card or when
@@ -57,16 +55,14 @@ class LinkedInPublisher:
         if not data:
             return None
         try:
-            answer = json_of(self.network, send(
-                self.http, self.network, "POST", self.images, retries=self.retries, backoff=self.backoff,
-                sleep=self.sleep, json={"initializeUploadRequest": {"owner": self.organization}}))
+            answer = json_of(self.network, self.request(
+                "POST", self.images, json={"initializeUploadRequest": {"owner": self.organization}}))
             value = answer.get("value")
             value = value if isinstance(value, dict) else {}
             upload, image = str(value.get("uploadUrl", "")), str(value.get("image", ""))
             if not image.startswith("urn:li:image:") or urlsplit(upload).scheme != self.scheme:
                 raise PublishError(self.network, f"initializeUpload answered without an upload URL and image: {answer}")
-            send(self.http, self.network, "PUT", upload, retries=self.retries, backoff=self.backoff,
-                 sleep=self.sleep, content=data, headers={"Content-Type": "application/octet-stream"})
+            self.request("PUT", upload, content=data, headers={"Content-Type": "application/octet-stream"})
         except TemporaryPublishError as e:  # no post was made yet: the whole post is tried again later
             raise TemporaryPublishError(self.network, f"the picture could not be uploaded: {e.problem}") from e
         except PublishError as e:
@@ -94,12 +90,8 @@ class LinkedInPublisher:
 
     def publish(self, post: SocialPost) -> Published:
         body = self.body(post, self.thumbnail(post))
-        response = send(self.http, self.network, "POST", self.url, retries=self.retries, backoff=self.backoff,
-                        sleep=self.sleep, safe_to_repeat=False, json=body)
+        response = self.request("POST", self.url, safe_to_repeat=False, json=body)
         urn = response.headers.get("x-restli-id", "")
         if not urn:
             raise PublishError(self.network, f"LinkedIn answered {response.status_code} without x-restli-id")
         return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
-
-    def close(self) -> None:
-        self.http.close()

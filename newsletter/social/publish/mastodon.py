@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from newsletter.models import SocialPost
-from newsletter.social.publish.base import Published, client, json_of, send
+from newsletter.social.publish.base import HttpPublisher, Published, json_of
 
 
-class MastodonPublisher:
+class MastodonPublisher(HttpPublisher):
     network = "mastodon"
     # Mastodon keeps idempotency keys for an hour; leave a margin
     idempotent_for: timedelta | None = timedelta(minutes=50)
@@ -24,17 +24,11 @@ class MastodonPublisher:
                  retries: int = 4, backoff: float = 2.0, sleep: Callable[[float], None] = time.sleep) -> None:
         self.url = instance.rstrip("/") + "/api/v1/statuses"
         self.language = language
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.http = client(timeout, {"Authorization": f"Bearer {token}"})
+        super().__init__(timeout=timeout, retries=retries, backoff=backoff, sleep=sleep,
+                         headers={"Authorization": f"Bearer {token}"})
 
     def publish(self, post: SocialPost) -> Published:
-        response = send(self.http, self.network, "POST", self.url, retries=self.retries, backoff=self.backoff,
-                        sleep=self.sleep, headers={"Idempotency-Key": post.publish_key},
+        response = self.request("POST", self.url, headers={"Idempotency-Key": post.publish_key},
                         json={"status": post.text, "visibility": "public", "language": self.language})
         data = json_of(self.network, response)
         return Published(str(data.get("id", "")), str(data.get("url") or data.get("uri") or ""))
-
-    def close(self) -> None:
-        self.http.close()

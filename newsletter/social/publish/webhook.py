@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from newsletter.models import SocialPost
-from newsletter.social.publish.base import Published, client, send
+from newsletter.social.publish.base import HttpPublisher, Published
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -39,7 +39,7 @@ def payload(post: SocialPost) -> dict[str, object]:
     }
 
 
-class WebhookPublisher:
+class WebhookPublisher(HttpPublisher):
     idempotent_for: timedelta | None = None
 
     def __init__(self, network: str, url: str, secret: str, *, timeout: float = 20.0, retries: int = 4,
@@ -47,10 +47,7 @@ class WebhookPublisher:
         self.network = network
         self.url = url
         self.secret = secret
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.http = client(timeout)
+        super().__init__(timeout=timeout, retries=retries, backoff=backoff, sleep=sleep)
 
     def publish(self, post: SocialPost) -> Published:
         body = json.dumps(payload(post), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -58,8 +55,7 @@ class WebhookPublisher:
         headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": post.publish_key,
                    "X-Newsletter-Timestamp": stamp,
                    "X-Newsletter-Signature": signature(self.secret, stamp, body)}
-        response = send(self.http, self.network, "POST", self.url, retries=self.retries,
-                        backoff=self.backoff, sleep=self.sleep, content=body, headers=headers)
+        response = self.request("POST", self.url, content=body, headers=headers)
         remote = ""
         try:
             data = response.json()
@@ -68,6 +64,3 @@ class WebhookPublisher:
         except ValueError:
             pass
         return Published(remote or f"webhook:{post.publish_key}")
-
-    def close(self) -> None:
-        self.http.close()
