@@ -3,7 +3,9 @@
 Senders take slots in small blocks: ``reserve`` adds to this minute's count and checks the
 sum of the last 60 minutes against the limit in the same transaction, serialised (SQLite's
 write lock; a PostgreSQL transaction-scoped advisory lock), so two workers on two machines
-never both take the last slots. Slots a run did not use go back with ``give_back``.
+never both take the last slots. Slots a run did not use go back with ``give_back``, to the
+minute they were taken in (under the same lock): given back to a later minute, they would
+stay counted after the earlier minute left the window and let the limit be passed.
 
 -- name: reserve / give_back / taken_last_hour
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, case, func, insert, select, text, update
 
 from newsletter.db.schema import send_counts
 
@@ -36,11 +38,15 @@ def _add(conn: Connection, minute: datetime, n: int) -> None:
         conn.execute(insert(send_counts).values(minute=minute, sent=n))
 
 
-def reserve(conn: Connection, now: datetime, wanted: int, limit: int) -> int:
-    """Take up to ``wanted`` slots of ``limit`` per hour; returns how many were granted (0: spent).
-    Call inside a transaction of its own (``db.begin()``)."""
+def _serialise(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+
+
+def reserve(conn: Connection, now: datetime, wanted: int, limit: int) -> int:
+    """Take up to ``wanted`` slots of ``limit`` per hour in the minute of ``now``; returns how
+    many were granted (0: spent). Call inside a transaction of its own (``db.begin()``)."""
+    _serialise(conn)
     minute = minute_of(now)
     _add(conn, minute, 0)  # takes SQLite's write lock before the count is read
     granted = max(0, min(wanted, limit - taken_last_hour(conn, now)))
@@ -50,12 +56,13 @@ def reserve(conn: Connection, now: datetime, wanted: int, limit: int) -> int:
     return granted
 
 
-def give_back(conn: Connection, now: datetime, n: int) -> None:
-    """Return unused slots (taken this run) to the newest minute that has enough."""
+def give_back(conn: Connection, taken_at: datetime, n: int) -> None:
+    """Return ``n`` unused slots to the minute they were reserved in (``taken_at`` is the
+    ``now`` given to ``reserve``); never below zero."""
     if n <= 0:
         return
-    row = conn.execute(select(send_counts.c.minute).where(send_counts.c.minute > minute_of(now) - WINDOW,
-                                                           send_counts.c.sent >= n)
-                       .order_by(send_counts.c.minute.desc()).limit(1)).first()
-    if row is not None:
-        conn.execute(update(send_counts).where(send_counts.c.minute == row[0]).values(sent=send_counts.c.sent - n))
+    _serialise(conn)
+    minute = minute_of(taken_at)
+    _add(conn, minute, 0)  # SQLite's write lock before the row is read
+    conn.execute(update(send_counts).where(send_counts.c.minute == minute)
+                 .values(sent=case((send_counts.c.sent > n, send_counts.c.sent - n), else_=0)))

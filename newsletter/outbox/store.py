@@ -166,15 +166,22 @@ class DbSendBudget:
 
     def __init__(self, db: Database, per_hour: int, clock: Callable[[], datetime]) -> None:
         self.db, self.per_hour, self.clock = db, per_hour, clock
+        self.last_taken_at: datetime | None = None  # the unused slots are from the last block
 
     def reserve(self, wanted: int) -> int:
         from newsletter.db import sendrate
 
+        now = self.clock()
         with self.db.begin() as conn:
-            return sendrate.reserve(conn, self.clock(), wanted, self.per_hour)
+            granted = sendrate.reserve(conn, now, wanted, self.per_hour)
+        if granted:
+            self.last_taken_at = now
+        return granted
 
     def give_back(self, unused: int) -> None:
         from newsletter.db import sendrate
 
+        if self.last_taken_at is None:
+            return
         with self.db.begin() as conn:
-            sendrate.give_back(conn, self.clock(), unused)
+            sendrate.give_back(conn, self.last_taken_at, unused)

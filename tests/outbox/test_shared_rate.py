@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from newsletter.db import Database, sendrate
@@ -71,7 +71,7 @@ def test_reservations_never_exceed_the_limit_under_contention(db: Database):
         t.join()
     assert sum(granted) == 50
     with db.begin() as conn:
-        sendrate.give_back(conn, utcnow(), 5)
+        sendrate.give_back(conn, utcnow(), 5)  # (the test's reservations all fall in this minute or the last)
         assert sendrate.taken_last_hour(conn, utcnow()) == 45
 
 
@@ -97,3 +97,33 @@ def test_the_upgrade_counts_what_was_sent_in_the_hour_before_it(db: Database):
     upgrade(db)
     with db.connect() as conn:
         assert sendrate.taken_last_hour(conn, utcnow()) == 5  # 5, 5, 12, 40 and 59 minutes ago
+
+
+def test_unused_slots_go_back_to_the_minute_they_were_taken_in(db: Database):
+    """Two send processes: A takes a block, B takes one five minutes later, A stops having used
+    5 of its 20. An hour after A's block, B's 20 are still counted: the limit holds."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from newsletter.db.schema import send_counts
+    from newsletter.outbox.store import DbSendBudget
+
+    start = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+    clock = {"now": start}
+    a, b = (DbSendBudget(db, 40, lambda: clock["now"]) for _ in range(2))
+    assert a.reserve(20) == 20
+    clock["now"] = start + timedelta(minutes=5)
+    assert b.reserve(20) == 20
+    clock["now"] = start + timedelta(minutes=6)
+    a.give_back(15)  # A sent 5
+    with db.connect() as conn:
+        assert sendrate.taken_last_hour(conn, clock["now"]) == 25
+        # an hour after A's block only B's 20 are in the window, so 20 are left, not 35
+        assert sendrate.taken_last_hour(conn, start + timedelta(minutes=61)) == 20
+    with db.begin() as conn:
+        assert sendrate.reserve(conn, start + timedelta(minutes=61), 40, 40) == 20
+    with db.begin() as conn:  # more than was taken never makes a count negative
+        sendrate.give_back(conn, start, 99)
+        minute = conn.execute(select(send_counts.c.sent).where(send_counts.c.minute == start)).scalar_one()
+        assert minute == 0
