@@ -15,6 +15,7 @@ from newsletter.compose import week_issue
 from newsletter.db import Database
 from tests.team.conftest import PASSWORD, add_items, make_user
 from tests.team.test_browser import (
+    SHOTS,
     axe_source,
     browser,
     check_axe,
@@ -45,13 +46,17 @@ def settled(page: Any) -> None:
     page.wait_for_function("() => !document.querySelector('#cards[aria-busy]')")
 
 
-def drag(page: Any, item_id: int, target: Any) -> None:
-    """Drag a card by its grip with the mouse and drop it just inside the top of ``target``."""
+def drag(page: Any, item_id: int, target: Any, shot: str = "") -> None:
+    """Drag a card by its grip with the mouse and drop it just inside the top of ``target``
+    (with ``shot``, a screenshot of the page before the drop, the landing place marked)."""
     grip = page.locator(f"#item-{item_id} .grip").bounding_box()
     goal = target.bounding_box()
     page.mouse.move(grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2)
     page.mouse.down()
     page.mouse.move(goal["x"] + goal["width"] / 2, goal["y"] + 6, steps=12)
+    if shot:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{shot}.png"))
     page.mouse.up()
     settled(page)
 
@@ -77,7 +82,7 @@ def test_drag_and_edit_without_a_reload(site: Any, browser: Any, db: Database, a
     included = [int(i) for i in page.locator("article.card:not(.out)").evaluate_all("els => els.map(e => e.dataset.item)")]
     first, second, third, fourth = included[:4]
     before = order(page, "partnere")
-    drag(page, first, page.locator(f"#item-{fourth}"))
+    drag(page, first, page.locator(f"#item-{fourth}"), shot="09-udgave-traek-1280")
     assert flash(page) == "Historien er flyttet."
     expected = [i for i in before if i != first]
     expected.insert(expected.index(fourth), first)
