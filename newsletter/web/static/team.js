@@ -261,8 +261,8 @@
       card.classList.remove("dragging");
       if (e.type !== "pointerup" || !target) { return; }
       if (target.section === home.dataset.section && target.position === startIndex) { return; }
-      var form = card.querySelector("form[action$='/move'] select[name=section]");
-      if (form) { send(form.form, {section: target.section, position: String(target.position)}); }
+      var select = card.querySelector("form[action$='/move'] select[name=section]");  // the card's "Flyt" form
+      if (select) { send(select.form, {section: target.section, position: String(target.position)}); }
     }
 
     grip.addEventListener("pointermove", over);
