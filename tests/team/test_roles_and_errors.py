@@ -158,3 +158,41 @@ def test_a_json_request_gets_json(clients: Clients) -> None:
 def test_the_public_pages_keep_their_own_404(clients: Clients) -> None:
     answer = clients.anonymous().get("/findes-ikke")
     assert answer.status_code == 404 and "/static/team.css" not in answer.text
+
+
+
+def test_two_admins_stepping_down_at_once_leave_one_admin(db: Database, team_config: Config) -> None:
+    """PostgreSQL: the admins' rows are locked while they are counted, so a second demotion
+    waits for the first and then sees one admin left. Here the first (ada's) is held open in a
+    transaction while bo's runs; without the lock bo's count would still see ada and both would
+    step down. (SQLite lets one writer at a time, so the race cannot arise there.)"""
+    import threading
+
+    import pytest
+
+    from newsletter.db import users as q
+    from newsletter.db.types import utcnow
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
+    make_user(db, team_config, "ada", "admin")
+    make_user(db, team_config, "bo", "admin")
+    ada = accounts.find(db, "ada")
+    outcome: list[str] = []
+
+    def bo_steps_down() -> None:
+        try:
+            accounts.set_role(db, "bo", "editor", by="bo")
+            outcome.append("done")
+        except accounts.AccountError as e:
+            outcome.append(str(e))
+
+    other = threading.Thread(target=bo_steps_down)
+    with db.begin() as conn:  # what set_role does for ada, held open while bo's call starts
+        assert sorted(q.active_admins(conn)) == sorted([ada.id, accounts.find(db, "bo").id])
+        q.update_user(conn, ada.id, utcnow(), role="editor")
+        other.start()
+        other.join(2)  # bo's call waits on ada's row (or has not got there yet)
+    other.join(30)
+    assert outcome and outcome[0].startswith("bo is the last active admin"), outcome
+    assert [u.name for u in accounts.list_users(db) if u.role == "admin"] == ["bo"]
