@@ -2,7 +2,7 @@
 calls one function of ``review`` (or ``curate``, ``compose``) and redirects back.
 
 With JavaScript (``static/team.js``) the same forms are sent with ``fetch``; the script follows
-the redirect and swaps in the cards, the message and the history from the page it gets back, so
+the redirect and swaps in the head, the cards, the message and the history from the page it gets back, so
 there is no second place where a rule lives. Dragging a card posts the same ``move`` form, with
 the section and the position it was dropped at."""
 
