@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from newsletter.config import Config, TeamConfig
@@ -151,11 +152,35 @@ def find(db: Database, name_or_email: str) -> User:
     return user
 
 
+def _keep_an_admin(conn: Connection, user: User, what: str) -> None:
+    """Refuse to take the last active admin away: nobody could then manage the users."""
+    if user.role == "admin" and not user.disabled and q.active_admins(conn) == [user.id]:
+        raise AccountError(f"{user.name} is the last active admin and cannot be {what}; "
+                           "make another user admin first (newsletter users role NAME admin)")
+
+
+def set_role(db: Database, name_or_email: str, role: str, by: str = "cli") -> User:
+    """Give a user another role; it counts from their next request (sessions stay open)."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    user = find(db, name_or_email)
+    if user.role == role:
+        return user
+    with db.begin() as conn:
+        if role != "admin":
+            _keep_an_admin(conn, user, f"made {role}")
+        q.update_user(conn, user.id, utcnow(), role=role)
+        audit(conn, by, "user-role", "user", user.id, {"name": user.name, "from": user.role, "to": role})
+    return find(db, user.name)
+
+
 def set_disabled(db: Database, name_or_email: str, disabled: bool = True, by: str = "cli") -> User:
     """Disable (or enable again) a user; a disabled user's sessions end at once."""
     user = find(db, name_or_email)
     now = utcnow()
     with db.begin() as conn:
+        if disabled:
+            _keep_an_admin(conn, user, "disabled")
         q.update_user(conn, user.id, now, disabled=disabled)
         q.delete_sessions_of(conn, user.id)
         audit(conn, by, "user-disable" if disabled else "user-enable", "user", user.id, {"name": user.name})

@@ -1,4 +1,4 @@
-"""``newsletter users add | list | disable | enable | reset``: the team's accounts (issue 9)."""
+"""``newsletter users add | list | disable | enable | role | reset``: the team's accounts (issue 9)."""
 
 from __future__ import annotations
 
@@ -77,13 +77,17 @@ def users_list(app: App, as_json: bool) -> None:
                   local_time(u.last_login_at, "never")] for u in found])
 
 
+def _set_disabled(app: App, name: str, disabled: bool) -> None:
+    user = accounts.set_disabled(app.db, name, disabled, by=_login())
+    click.echo(f"User {user.name} is {'disabled' if disabled else 'enabled'}.")
+
+
 @users_group.command("disable")
 @click.argument("name")
 @pass_app
 def users_disable(app: App, name: str) -> None:
     """Stop a user from logging in; their open sessions end at once."""
-    user = accounts.set_disabled(app.db, name, True, by=_login())
-    click.echo(f"User {user.name} is disabled.")
+    _set_disabled(app, name, True)
 
 
 @users_group.command("enable")
@@ -91,8 +95,21 @@ def users_disable(app: App, name: str) -> None:
 @pass_app
 def users_enable(app: App, name: str) -> None:
     """Let a disabled user log in again."""
-    user = accounts.set_disabled(app.db, name, False, by=_login())
-    click.echo(f"User {user.name} is enabled.")
+    _set_disabled(app, name, False)
+
+
+@users_group.command("role")
+@click.argument("name")
+@click.argument("role", metavar="editor|approver|admin")
+@pass_app
+def users_role(app: App, name: str, role: str) -> None:
+    """Give a user (name or e-mail) another role: editor, approver or admin.
+
+    It counts from the user's next click; the last active admin keeps the role."""
+    before = accounts.find(app.db, name).role
+    user = accounts.set_role(app.db, name, role, by=_login())
+    click.echo(f"User {user.name} is {user.role} (was {before})." if before != user.role
+               else f"User {user.name} is already {user.role}.")
 
 
 @users_group.command("reset")

@@ -48,6 +48,13 @@ def list_users(conn: Connection) -> list[User]:
     return [_user(row) for row in conn.execute(select(users).order_by(users.c.name))]
 
 
+def active_admins(conn: Connection) -> list[int]:
+    """The ids of the admins who may log in, their rows locked until the transaction ends
+    (PostgreSQL), so two admins demoting each other at once cannot both succeed."""
+    query = select(users.c.id).where(users.c.role == "admin", users.c.disabled.is_(False)).with_for_update()
+    return [int(i) for i in conn.scalars(query)]
+
+
 def password_hash(conn: Connection, user_id: int) -> str | None:
     return conn.scalar(select(users.c.password_hash).where(users.c.id == user_id))
 

@@ -58,14 +58,20 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
             body["scheduler"] = scheduler
         return JSONResponse(body, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
+    workspace = team.Team(config, database, pages, csrf, OriginCheck(settings.base_url), team.NAV)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
+        if request.url.path.startswith("/team/"):
+            return await workspace.error_page(request, status)
         key = "not_found" if status == 404 else "error"
         return pages.render(request, "message.html", request_language(request), status=status,
                             title_key=f"{key}_title", body_key=f"{key}_body")
 
     async def our_error(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status", 400)
+        if request.url.path.startswith("/team/"):
+            return await workspace.error_page(request, status)
         key = "not_found" if status == 404 else "error"
         return pages.render(request, "message.html", request_language(request), status=status,
                             title_key=f"{key}_title", body_key=f"{key}_body")
@@ -82,7 +88,7 @@ def create_app(config: Config, db: Database | None = None) -> Starlette:
                        RateLimiter(database, limits.subscribe_per_ip, limits.rate_window_minutes * 60),
                        OriginCheck(settings.base_url)),
         *archive.routes(config, database),
-        *team.routes(config, database, pages, csrf, OriginCheck(settings.base_url)),
+        *team.routes(workspace),
         *media_web.routes(config),  # /media/<name>: our copies of pictures, social cards (issue 10)
         *events.routes(config, database, pages),  # /arrangementer, .ics (issue 12)
     ]

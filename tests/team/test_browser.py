@@ -114,6 +114,9 @@ def log_in(page: Any, base: str, name: str) -> None:
 
 
 def flash(page: Any) -> str:
+    """The page's message; on the issue page after the script's fetch has swapped in the answer
+    (the script marks the cards busy from the submit until the swap)."""
+    page.wait_for_function("() => !document.querySelector('#cards[aria-busy]')")
     return str(page.locator(".flash").first.inner_text())
 
 

@@ -122,3 +122,158 @@
     if (target && target.tagName === "DETAILS") { target.open = true; }
   });
 })();
+
+// The issue page (issue 9 §3): the card forms (take in/out, up/down, pin, edit, move to a
+// section) are sent with fetch instead of a full page load, and a card can be dragged by its
+// grip to another place or section. Every rule stays on the server: the script posts the same
+// form (with its CSRF field), follows the redirect to the issue page and swaps in the parts of
+// that page an edit changes. If the answer is not the issue page, it shows what the server said.
+(function () {
+  "use strict";
+
+  var PARTS = ["#issue-head", "#cards", "#flash", "#history"];
+  var busy = false;
+
+  function adopt(node) { return document.adoptNode(node); }
+
+  function formKey(form) {  // which of a card's forms this is, to give the focus back after a swap
+    var direction = form.querySelector("input[name=direction]");
+    return form.getAttribute("action").split("/").pop() + ":" + (direction ? direction.value : "");
+  }
+
+  function restoreFocus(itemId, key) {
+    var card = document.getElementById("item-" + itemId);
+    if (!card) { return; }
+    var same = Array.from(card.querySelectorAll("form")).filter(function (f) { return formKey(f) === key; });
+    var button = same.length ? same[0].querySelector("button:not([disabled])") : null;
+    (button || card.querySelector(".tools button:not([disabled])") || card).focus();
+  }
+
+  function swap(doc) {
+    var cards = doc.querySelector("#cards");
+    if (!cards) { return false; }
+    var open = Array.from(document.querySelectorAll("#cards details[open]")).map(function (d) {
+      return d.closest("article.card").id;
+    });
+    PARTS.forEach(function (selector) {
+      var now = document.querySelector(selector);
+      var fresh = doc.querySelector(selector);
+      if (!now || !fresh) { return; }
+      // the message's slot stays (a live region), so a screen reader reads the new message
+      if (selector === "#flash") { now.replaceChildren.apply(now, Array.from(fresh.childNodes).map(adopt)); }
+      else { now.replaceWith(adopt(fresh)); }
+    });
+    open.forEach(function (id) {
+      var details = document.querySelector("#" + id + " details");
+      if (details) { details.open = true; }
+    });
+    showGrips();
+    return true;
+  }
+
+  function showServerPage(doc, url) {  // e.g. "the form has expired" or a 404: as without JavaScript
+    var main = doc.querySelector("main");
+    if (!main) { window.location.assign(url); return; }
+    document.querySelector("main").replaceWith(adopt(main));
+    window.scrollTo(0, 0);
+  }
+
+  function send(form, extra) {
+    if (busy) { return; }
+    busy = true;
+    var data = new FormData(form);
+    Object.keys(extra || {}).forEach(function (k) { data.set(k, extra[k]); });
+    var card = form.closest("article.card");
+    var itemId = card ? card.dataset.item : null;
+    var key = formKey(form);
+    var cards = document.getElementById("cards");
+    cards.setAttribute("aria-busy", "true");
+    fetch(form.action, {method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
+                        headers: {"Accept": "text/html"}})
+      .then(function (answer) {
+        return answer.text().then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          if (!answer.ok || !swap(doc)) { showServerPage(doc, answer.url); return; }
+          if (itemId) { restoreFocus(itemId, key); }
+        });
+      }, function () { form.submit(); })  // no answer at all: let the browser send it and say why
+      .then(function () {
+        busy = false;
+        var now = document.getElementById("cards");
+        if (now) { now.removeAttribute("aria-busy"); }
+      });
+  }
+
+  function onSubmit(event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.closest || !form.closest("#cards") || form.method.toLowerCase() !== "post") { return; }
+    event.preventDefault();
+    send(form);
+  }
+
+  // --- drag to reorder (pointer events: mouse, pen and touch alike) ----------------------------
+
+  function showGrips() {
+    document.querySelectorAll("#cards[data-reorder] .grip").forEach(function (g) { g.hidden = false; });
+  }
+
+  function othersIn(section, card) {
+    return Array.from(section.querySelectorAll("article.card")).filter(function (c) { return c !== card; });
+  }
+
+  function startDrag(event) {
+    var grip = event.target.closest && event.target.closest("#cards[data-reorder] .grip");
+    if (!grip || event.button !== 0 || busy) { return; }
+    event.preventDefault();
+    var card = grip.closest("article.card");
+    var home = card.closest("section[data-section]");
+    var startIndex = othersIn(home, card).filter(function (c) {
+      return c.compareDocumentPosition(card) & Node.DOCUMENT_POSITION_FOLLOWING;
+    }).length;
+    var line = document.createElement("div");
+    line.className = "drop-line";
+    var target = null;
+    card.classList.add("dragging");
+    grip.setPointerCapture(event.pointerId);
+
+    function over(e) {
+      if (e.clientY < 40) { window.scrollBy(0, -20); } else if (e.clientY > window.innerHeight - 40) { window.scrollBy(0, 20); }
+      var under = document.elementFromPoint(e.clientX, e.clientY);
+      var section = under && under.closest("#cards section[data-section]");
+      if (!section) { line.remove(); target = null; return; }
+      var others = othersIn(section, card);
+      var index = others.findIndex(function (c) {
+        var box = c.getBoundingClientRect();
+        return e.clientY < box.top + box.height / 2;
+      });
+      if (index < 0) { index = others.length; }
+      if (index < others.length) { others[index].before(line); }
+      else if (others.length) { others[others.length - 1].after(line); }
+      else { section.appendChild(line); }
+      target = {section: section.dataset.section, position: index};
+    }
+
+    function end(e) {
+      grip.removeEventListener("pointermove", over);
+      grip.removeEventListener("pointerup", end);
+      grip.removeEventListener("pointercancel", end);
+      line.remove();
+      card.classList.remove("dragging");
+      if (e.type !== "pointerup" || !target) { return; }
+      if (target.section === home.dataset.section && target.position === startIndex) { return; }
+      var select = card.querySelector("form[action$='/move'] select[name=section]");  // the card's "Flyt" form
+      if (select) { send(select.form, {section: target.section, position: String(target.position)}); }
+    }
+
+    grip.addEventListener("pointermove", over);
+    grip.addEventListener("pointerup", end);
+    grip.addEventListener("pointercancel", end);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!document.getElementById("cards") || !window.fetch || !window.DOMParser) { return; }
+    document.addEventListener("submit", onSubmit);
+    document.addEventListener("pointerdown", startDrag);
+    showGrips();
+  });
+})();

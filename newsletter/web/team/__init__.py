@@ -37,10 +37,6 @@ from importlib import import_module
 
 from starlette.routing import BaseRoute
 
-from newsletter.config import Config
-from newsletter.db import Database
-from newsletter.web.pages import Pages
-from newsletter.web.security import Csrf, OriginCheck
 from newsletter.web.team.base import PUBLIC, Team, TeamRequest
 
 AREAS = ("auth", "week", "issue", "preview", "plan", "sending", "sources", "users", "subscribers", "social")
@@ -55,8 +51,9 @@ NAV = [
 __all__ = ["AREAS", "NAV", "PUBLIC", "Team", "TeamRequest", "routes"]
 
 
-def routes(config: Config, db: Database, pages: Pages, csrf: Csrf, origins: OriginCheck) -> list[BaseRoute]:
-    team = Team(config, db, pages, csrf, origins, NAV)
+def routes(team: Team) -> list[BaseRoute]:
+    """Every area's routes, built on one ``Team(config, db, pages, csrf, origins, NAV)``; the app
+    keeps the same ``Team`` for its error pages under ``/team/`` (403, 404 in the workspace's look)."""
     found: list[BaseRoute] = []
     for area in AREAS:
         found.extend(import_module(f"newsletter.web.team.{area}").routes(team))

@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
     JSONResponse,
-    PlainTextResponse,
     RedirectResponse,
     Response,
 )
@@ -51,6 +50,14 @@ MAX_FORM_FIELDS = 200
 MAX_BODY = 256 * 1024  # the largest team form (an intro and twenty addresses) is a few KB
 
 Endpoint = Callable[["TeamRequest"], Awaitable[Response]]
+# What a refused or missing team page says (Danish keys, English in texts.py), by status or kind.
+REFUSALS = {
+    "403": ("Det har du ikke adgang til", "Din rolle giver ikke adgang til denne side. Spørg en administrator."),
+    "expired": ("Formularen er udløbet", "Gå tilbage, genindlæs siden og prøv igen."),
+    "404": ("Siden findes ikke", "Adressen er forkert, eller det, der lå her, er slettet."),
+    "413": ("Formularen er for stor", "Gør teksten kortere, eller send færre ting ad gangen."),
+    "other": ("Det lykkedes ikke", "Gå tilbage, og prøv igen. Sker det igen, så sig det til en administrator."),
+}
 
 
 @dataclass
@@ -143,19 +150,14 @@ class Team:
                     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                     return RedirectResponse(f"{LOGIN}?next={quote(target)}", status_code=303)
                 if not accounts.role_allows(user.role, permission):
-                    return self.page(TeamRequest(request, user, lang), "team/message.html", status=403,
-                                     title=texts.t(lang, "Det har du ikke adgang til"),
-                                     body=texts.t(lang, "Din rolle giver ikke adgang til denne side. "
-                                                        "Spørg en administrator."))
+                    return self.refusal(TeamRequest(request, user, lang), 403)
             form = None
             if request.method == "POST":
                 if not await _body_within(request, max_body):
-                    return PlainTextResponse("The form is too large.", status_code=413)
+                    return self.refusal(TeamRequest(request, user, lang), 413)
                 form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=max_files)
                 if not self.origins.allowed(request) or not self.csrf.check(request, str(form.get("csrf") or "")):
-                    return self.page(TeamRequest(request, user, lang), "team/message.html", status=403,
-                                     title=texts.t(lang, "Formularen er udløbet"),
-                                     body=texts.t(lang, "Gå tilbage, genindlæs siden og prøv igen."))
+                    return self.refusal(TeamRequest(request, user, lang), 403, "expired")
             return await endpoint(TeamRequest(request, user, lang, form, dict(request.path_params)))
 
         guarded.team_permission = permission  # type: ignore[attr-defined]  # read by the route-table test
@@ -213,6 +215,23 @@ class Team:
             response.set_cookie(LANG_COOKIE, request.query_params["lang"], samesite="lax",
                                 secure=self.https, path="/team", max_age=365 * 86400)
         return response
+
+    async def error_page(self, request: Request, status: int) -> Response:
+        """The answer to a team path that failed outside an endpoint's own handling (the app's
+        exception handlers call this for ``/team/``): a page of the workspace, or JSON."""
+        user = await run_in_threadpool(self.current_user, request)
+        return self.refusal(TeamRequest(request, user, self.language(request)), status)
+
+    def refusal(self, req: TeamRequest, status: int, kind: str = "") -> Response:
+        """403, 404, 413 and the like as a workspace page in the user's language with a way back
+        to the start page; a JSON request gets ``{"error": ...}`` with the same status."""
+        title, body = REFUSALS.get(kind or str(status), REFUSALS["other"])
+        if wants_json(req.request):
+            response: Response = JSONResponse({"error": texts.t("en", title), "status": status}, status_code=status)
+            self.secure(response)
+            return response
+        return self.page(req, "team/message.html", status=status, title=texts.t(req.lang, title),
+                         body=texts.t(req.lang, body), code=status)
 
     def secure(self, response: Response) -> None:
         response.headers["content-security-policy"] = TEAM_CSP

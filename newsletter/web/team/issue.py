@@ -1,5 +1,10 @@
 """The issue page: review item by item (issue 9 §3). Every action is a plain form POST that
-calls one function of ``review`` (or ``curate``, ``compose``) and redirects back."""
+calls one function of ``review`` (or ``curate``, ``compose``) and redirects back.
+
+With JavaScript (``static/team.js``) the same forms are sent with ``fetch``; the script follows
+the redirect and swaps in the head, the cards, the message and the history from the page it gets back, so
+there is no second place where a rule lives. Dragging a card posts the same ``move`` form, with
+the section and the position it was dropped at."""
 
 from __future__ import annotations
 
@@ -121,6 +126,11 @@ def routes(team: Team) -> list[Route]:
         if me is None:
             raise NotFound(f"item {item_id(req)} is not in issue {issue_id}")
         section = req.field("section") or me.section
+        position = req.field("position")
+        if position.isdigit():  # a card dragged to a place (in its own or another section)
+            await req.run(review.move, db, issue_id, me.item.id, req.me.name,
+                          section=section if section != me.section else None, position=int(position))
+            return t(req.lang, "Historien er flyttet."), f"item-{me.item.id}"
         if section != me.section:
             await req.run(review.move, db, issue_id, me.item.id, req.me.name, section=section)
             return t(req.lang, "Historien er flyttet til {section}.",

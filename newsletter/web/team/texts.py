@@ -416,3 +416,20 @@ DANISH_ERRORS.append((r"post \d+ \((?P<network>\w+)\) (?P<count>\d+)/(?P<limit>\
                       "Teksten er ikke gemt: {count} af {limit} tegn er for meget. Gør den kortere."))
 DANISH_ERRORS.append((r"(?P<over>\d+) over (?P<label>\w+)'s limit of (?P<limit>\d+)$",
                       "{over} tegn over grænsen på {limit} hos {label}"))
+
+
+# --- issue 9, the rest: dragging cards, changing roles, the workspace's error pages -------------
+EN.update({
+    "Historien er flyttet.": "The story is moved.", "Træk for at flytte historien": "Drag to move the story",
+    "{name} er nu {role}.": "{name} is now {role}.", "Rolle for {name}": "Role of {name}",
+    "Skift rolle for {name}": "Change the role of {name}", "Skift": "Change",
+    "Fejl {code}": "Error {code}", "Til forsiden": "To the start page",
+    "Adressen er forkert, eller det, der lå her, er slettet.": "The address is wrong, or what was here has been deleted.",
+    "Formularen er for stor": "The form is too large",
+    "Gør teksten kortere, eller send færre ting ad gangen.": "Make the text shorter, or send fewer things at once.",
+    "Gå tilbage, og prøv igen. Sker det igen, så sig det til en administrator.":
+        "Go back and try again. If it happens again, tell an admin.",
+})
+DANISH_ERRORS.append((r"(?P<name>\S+) is the last active admin and cannot be",
+                      "{name} er den sidste aktive administrator. Gør en anden bruger til administrator først."))
+DANISH_ERRORS.append((r"unknown role '(?P<role>.*)'; choose one of", "«{role}» er ikke en rolle. Vælg redaktør, godkender eller administrator."))

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from newsletter import accounts
 from newsletter.errors import NewsletterError
+from newsletter.web.team import texts
 from newsletter.web.team.base import Team, TeamRequest
 from newsletter.web.team.texts import t
 
@@ -46,8 +47,19 @@ def routes(team: Team) -> list[Route]:
             return team.failed(req, "/team/users", e)
         return team.done(req, "/team/users", t(req.lang, "{name} er opdateret.", name=user.name))
 
+    async def role(req: TeamRequest) -> Response:
+        try:
+            user = await req.run(accounts.set_role, db, req.field("user"), req.field("role"), by=req.me.name)
+        except NewsletterError as e:
+            return team.failed(req, "/team/users", e)
+        message = t(req.lang, "{name} er nu {role}.", name=user.name, role=texts.role(user.role, req.lang))
+        # an admin who gave themselves another role can no longer open the users page
+        mine = user.id == req.me.id and not accounts.role_allows(user.role, "admin")
+        return team.done(req, "/team/" if mine else "/team/users", message)
+
     return [
         team.route("/team/users", users_page, permission="admin"),
+        team.route("/team/users/role", role, permission="admin", methods=["POST"]),
         team.route("/team/users/add", add, permission="admin", methods=["POST"]),
         team.route("/team/users/reset", reset, permission="admin", methods=["POST"]),
         team.route("/team/users/disable", disable, permission="admin", methods=["POST"]),
