@@ -7,6 +7,7 @@ Every change is written to ``audit_log`` with who made it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -110,9 +111,18 @@ def exclude(db: Database, issue_id: int, item_id: int, by: str) -> None:
     set_included(db, issue_id, item_id, False, by)
 
 
+def check_section(section: str, sections: Collection[str]) -> None:
+    """A section the newsletter does not show would hide the item from the issue."""
+    if section not in sections:
+        raise ComposeError(f"unknown section {section!r}; sections of this newsletter: {', '.join(sections)}")
+
+
 def move(db: Database, issue_id: int, item_id: int, by: str, *, section: str | None = None,
-         position: int | None = None) -> None:
-    """Move an item to another section and/or position (0-based) within its section."""
+         position: int | None = None, sections: Collection[str] | None = None) -> None:
+    """Move an item to another section and/or position (0-based) within its section;
+    ``sections`` are the newsletter's (``Config.sections_of``), checked when given."""
+    if section is not None and sections is not None:
+        check_section(section, sections)
     with db.begin() as conn:
         row = _item_row(conn, issue_id, item_id)
         target = section or row["section"]

@@ -163,7 +163,7 @@ def issue_edit(app: App, issue_id: int, subject: str | None, preheader: str | No
     for item_id in excludes:
         review.exclude(db, issue_id, item_id, by)
     for (item_id, _), (section, position) in zip(moves, targets, strict=True):
-        review.move(db, issue_id, item_id, by, section=section, position=position)
+        review.move(db, issue_id, item_id, by, section=section, position=position, sections=sections)
     for item_id, text in titles:
         review.override(db, issue_id, item_id, by, title=text)
     for item_id, text in summaries:
@@ -188,9 +188,11 @@ def _check_positions(placed: Any, moves: tuple[tuple[int, str], ...],
 
 def _move_target(target: str, sections: list[str] | tuple[str, ...]) -> tuple[str | None, int | None]:
     """``arrangementer:1`` -> ("arrangementer", 0); ``:2`` keeps the section; positions start at 1."""
+    from newsletter import review
+
     section, _sep, pos = target.partition(":")
-    if section and section not in sections:
-        raise ComposeError(f"unknown section {section!r}; sections of this newsletter: {', '.join(sections)}")
+    if section:
+        review.check_section(section, sections)
     if pos and (not pos.isdigit() or int(pos) < 1):
         raise ComposeError(f"position {pos!r} is not a number from 1 (1 is the top)")
     return section or None, int(pos) - 1 if pos else None

@@ -233,3 +233,19 @@ def test_start_page_says_when_social_posts_wait_or_did_not_go_out(clients: Clien
     assert "1 opslag til de sociale medier blev ikke udgivet og skal ses på." in week
     assert f"{len(posts) - 1} opslag til de sociale medier venter på godkendelse." in week
     assert "1 social media posts did not go out and need a look." in editor.get("/team/?lang=en").text
+
+
+def test_a_move_to_a_section_the_newsletter_lacks_is_refused_and_the_item_stays(clients: Clients, db: Database,
+                                                                                team_config: Config) -> None:
+    """A forged (or stale) section in a move form would hide the story from the issue."""
+    issue_id = draft(db, team_config)
+    editor = clients.as_user("erik")
+    page = editor.get(f"/team/issues/{issue_id}")
+    _, placed = review.get(db, issue_id)
+    story = next(p for p in placed if p.included)
+    for extra in ({}, {"position": "0"}):  # the section menu, and a drag
+        answer = post(editor, f"/team/issues/{issue_id}/items/{story.item.id}/move", page.text,
+                      section="findes-ikke", **extra)
+        assert "Det lykkedes ikke" in answer.text and "findes-ikke" in answer.text
+    after = {p.item.id: p for p in review.get(db, issue_id)[1]}[story.item.id]
+    assert (after.section, after.position, after.included) == (story.section, story.position, True)

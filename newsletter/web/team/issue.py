@@ -121,18 +121,20 @@ def routes(team: Team) -> list[Route]:
             f"item-{item_id(req)}"
 
     async def move(req: TeamRequest, issue_id: int) -> tuple[str, str]:
-        _, placed = await req.run(review.get, db, issue_id)
+        issue, placed = await req.run(review.get, db, issue_id)
         me = next((p for p in placed if p.item.id == item_id(req)), None)
         if me is None:
             raise NotFound(f"item {item_id(req)} is not in issue {issue_id}")
         section = req.field("section") or me.section
+        sections = config.sections_of(config.newsletter(issue.newsletter_key))
         position = req.field("position")
         if position.isdigit():  # a card dragged to a place (in its own or another section)
             await req.run(review.move, db, issue_id, me.item.id, req.me.name,
-                          section=section if section != me.section else None, position=int(position))
+                          section=section if section != me.section else None, position=int(position),
+                          sections=sections)
             return t(req.lang, "Historien er flyttet."), f"item-{me.item.id}"
         if section != me.section:
-            await req.run(review.move, db, issue_id, me.item.id, req.me.name, section=section)
+            await req.run(review.move, db, issue_id, me.item.id, req.me.name, section=section, sections=sections)
             return t(req.lang, "Historien er flyttet til {section}.",
                      section=section_title(config, section, req.lang)), f"item-{me.item.id}"
         siblings = sorted((p for p in placed if p.section == me.section), key=lambda p: (p.position, p.item.id))
