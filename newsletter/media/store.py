@@ -16,14 +16,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-HASHED_NAME = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png)$")
-CARD_NAME = re.compile(r"^card-[0-9]{1,12}-(?:[0-9]{1,12}|issue)\.png$")
+HASHED_NAME = re.compile(r"[0-9a-f]{32}\.(?:jpg|png)")
+CARD_NAME = re.compile(r"card-[0-9]{1,12}-(?:[0-9]{1,12}|issue)\.png")
 CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
 
 def is_valid_name(name: str) -> bool:
     """Only names we make: no slashes, no dots but the suffix, so no path can escape the folder."""
-    return bool(HASHED_NAME.match(name) or CARD_NAME.match(name))
+    return bool(HASHED_NAME.fullmatch(name) or CARD_NAME.fullmatch(name))
 
 
 def card_name(issue_id: int, item_id: int | None) -> str:

@@ -31,7 +31,7 @@ def routes(config: Config) -> list[Route]:
         path = store.path(name)
         if not path.is_file():
             raise HTTPException(404)
-        cache = CARD_CACHE if CARD_NAME.match(name) else IMMUTABLE
+        cache = CARD_CACHE if CARD_NAME.fullmatch(name) else IMMUTABLE
         return FileResponse(path, media_type=CONTENT_TYPES[path.suffix],
                             headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
 

@@ -187,6 +187,7 @@ def test_media_route_serves_only_our_names(db, media_config, item, served, clien
     src = email_images(render_issue(db, config, issue.id).rendered.html)["Robotarm"]["src"]
     head = client.head(src.removeprefix(BASE))
     assert head.status_code == 200 and head.headers["content-type"] == "image/jpeg"
+    assert client.head(src.removeprefix(BASE) + "%0A").status_code == 404  # our name and a line break
 
 
 def test_a_cdn_base_url_and_folder_from_the_config(db, media_config, item, served, tmp_path):
