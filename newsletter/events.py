@@ -111,7 +111,7 @@ def send_moment(issue_date: date, send_day: str) -> datetime:
     """The planned send time of an issue: its date at the clock of ``send_day`` ("thu 08:00"),
     Danish time, in UTC. Events are judged against this, not the moment of drafting (issue 8);
     the deadlines and the workspace use it too. The config has checked ``send_day``."""
-    hour, minute = send_day.split()[1].split(":")
+    hour, minute = send_day.split()[1].replace(".", ":").split(":")
     return datetime.combine(issue_date, time(int(hour), int(minute)), CPH).astimezone(UTC)
 
 
