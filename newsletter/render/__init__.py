@@ -211,7 +211,7 @@ def write_outputs(config: Config, result: RenderResult, out: Path) -> list[Path]
     email_html = fill_html(r.html, values, r.placeholder_token)
     preview_context: dict[str, Any] = {
         "email_file": "email.html", "email_html": email_html, "subject": r.subject, "preheader": r.preheader,
-        "preflight": [f.to_dict() for f in result.preflight if f.level != "info"],
+        "preflight": [{**f.to_dict(), "text": f.text("da")} for f in result.preflight if f.level != "info"],
     }
     preview = render_template(environment_for(config), "web/preview.html.j2", preview_context,
                               f"issue {r.issue_id}")
