@@ -27,10 +27,6 @@ MAX_UPLOAD = 8 * 1024 * 1024  # a CSV of 100,000 addresses is about 5 MB
 HOME = "/team/subscribers"
 
 
-def record_url(subscriber_id: int) -> str:
-    return f"{HOME}/{subscriber_id}"
-
-
 def _safe_name(filename: str | None) -> str:
     """The uploaded file's own name (it goes into the consent records), without any path."""
     name = re.sub(r"[^\w.\- æøåÆØÅ]", "_", Path(filename or "").name).strip(" .")
