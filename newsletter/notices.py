@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from newsletter.config import Config
 from newsletter.models import Issue, SocialPost
+from newsletter.render.preflight import Finding
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
@@ -45,11 +46,11 @@ def _name(config: Config, issue: Issue) -> str:
     return f"{config.newsletter(issue.newsletter_key).name}, uge {issue.iso_week}"
 
 
-def draft_ready(config: Config, issue: Issue, included: int, preflight: Sequence[tuple[str, str]],
+def draft_ready(config: Config, issue: Issue, included: int, preflight: Sequence[Finding],
                 attention: Sequence[tuple[str, str]], planned: datetime | None) -> Notice:
-    """``preflight``: (level, message) of the render's findings; ``attention``: (source, why)."""
-    errors = [m for level, m in preflight if level == "error"]
-    warnings = [m for level, m in preflight if level == "warning"]
+    """``preflight``: the render's findings, told in Danish; ``attention``: (source, why)."""
+    errors = [f.text("da") for f in preflight if f.level == "error"]
+    warnings = [f.text("da") for f in preflight if f.level == "warning"]
     lines = [f"Udkastet til {_name(config, issue)} er klar til gennemsyn: {included} nyheder.", "",
              f"Se og godkend det her: {team_issue_url(config, issue.id)}"]
     if planned is not None:

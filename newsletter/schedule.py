@@ -234,7 +234,7 @@ def run_draft(config: Config, db: Database, result: JobResult) -> list[int]:
         errors = sum(1 for level, _ in findings if level == "error")
         if reviewers:
             included = sum(1 for p in review.get(db, issue.id)[1] if p.included)
-            notice = notices.draft_ready(config, issue, included, findings,
+            notice = notices.draft_ready(config, issue, included, rendered.preflight,
                                          sources_needing_attention(db, config), overview.planned_send(config, issue))
             notices.send_notice(config, reviewers, notice)
             test_send(db, config, issue.id, reviewers)

@@ -26,6 +26,7 @@ from newsletter.render.env import environment_for
 from newsletter.render.fit import fit
 from newsletter.render.placeholders import PATTERN, fill_html, fill_text, new_token
 from newsletter.render.preflight import Finding, base_url, legal, run_checks
+from newsletter.render.preflight.texts import part
 
 __all__ = ["RenderResult", "render", "render_issue", "rendered_for_send", "example_values",
            "last_findings", "write_outputs"]
@@ -69,16 +70,16 @@ def render(config: Config, issue: Issue, placed: list[IssueItem], *,
     send_at = events.send_moment(issue.issue_date, config.newsletter(issue.newsletter_key).send_day)
     for p in placed:
         if p.included and p.item.id not in shown and p.section in sections:
-            why = ("is an event that is over by the planned send time" if p.item.is_event
-                   and events.candidate_occurrence(p.item, send_at) is None else "has no http(s) link")
-            findings.insert(0, Finding("content", "warning", f"item {p.item.id} is included but {why}, "
-                                       f"so the email leaves it out: {p.title[:60]}"))
+            why = ("content.event_over" if p.item.is_event
+                   and events.candidate_occurrence(p.item, send_at) is None else "content.no_link")
+            findings.insert(0, Finding("content", "warning", "content.left_out",
+                                       {"item": p.item.id, "why": part(why), "title": p.title[:60]}))
     if not context["sections"]:
-        findings.insert(0, Finding("content", "error", "the issue has no included items"))
+        findings.insert(0, Finding("content", "error", "content.empty"))
     for p in placed:  # issue 10: a picture we could not make ours is left out, and says why
         problem = media.problem(p.item.image_url) if media and p.included and p.item.id in shown else None
         if problem:
-            findings.append(Finding("image", "warning", f"item {p.item.id}: picture left out: {problem}"))
+            findings.append(Finding("image", "warning", "image.left_out", {"item": p.item.id, "problem": problem}))
     rendered = Rendered(issue_id=issue.id, newsletter_key=issue.newsletter_key,
                         subject=context["issue"]["subject"], preheader=context["issue"]["preheader"],
                         html=html, text=text, web_html=web, placeholder_token=token)
@@ -170,7 +171,7 @@ def last_findings(db: Database, issue_id: int) -> list[Finding]:
     """The preflight findings of the issue's last render (none if it was never rendered)."""
     with db.connect() as conn:
         stored = q.latest_render(conn, issue_id)
-    return [Finding(**f) for f in stored["preflight"]] if stored else []
+    return [Finding.from_dict(f) for f in stored["preflight"]] if stored else []
 
 
 def example_values(config: Config) -> dict[str, str]:
@@ -210,7 +211,7 @@ def write_outputs(config: Config, result: RenderResult, out: Path) -> list[Path]
     email_html = fill_html(r.html, values, r.placeholder_token)
     preview_context: dict[str, Any] = {
         "email_file": "email.html", "email_html": email_html, "subject": r.subject, "preheader": r.preheader,
-        "preflight": [f.to_dict() for f in result.preflight if f.level != "info"],
+        "preflight": [{**f.to_dict(), "text": f.text("da")} for f in result.preflight if f.level != "info"],
     }
     preview = render_template(environment_for(config), "web/preview.html.j2", preview_context,
                               f"issue {r.issue_id}")

@@ -24,7 +24,8 @@ from typing import Any
 
 from newsletter.render.env import clip
 from newsletter.render.preflight import Finding
-from newsletter.render.preflight.size import GMAIL_CLIP, WARN_AT
+from newsletter.render.preflight.size import WARN_AT
+from newsletter.render.preflight.texts import part
 
 # The warning line of the size check, 12 KB under the clip: room for the per-recipient
 # values filled at send time (links, address) and for a client's own markup.
@@ -51,25 +52,13 @@ class Fitting:
     def finding(self) -> Finding:
         steps = []
         if self.shortened:
-            steps.append(f"{self.shortened} summaries shortened to {SHORT_SUMMARY} characters")
+            steps.append(part("fit.shortened", n=self.shortened, chars=SHORT_SUMMARY))
         if self.moved:
-            steps.append(f"{len(self.moved)} lowest-ranked items shown as links under \"Mere fra ugen\" "
-                         f"(items {_ids(self.moved)})")
+            steps.append(part("fit.moved", n=len(self.moved), ids=list(self.moved)))
         if self.web_only:
-            steps.append(f"{len(self.web_only)} items only in the web version (items {_ids(self.web_only)})")
-        return Finding("fit", "warning",
-                       f"the email would be {_kb(self.before)} (Gmail clips at ~{GMAIL_CLIP // 1024} KB and hides "
-                       f"the footer), so: {'; '.join(steps)}. Now {_kb(self.after)}. The web version has every "
-                       "item in full. To choose yourself, exclude items or shorten summaries and render again.")
-
-
-def _kb(size: int) -> str:
-    return f"{size / 1024:.1f} KB"
-
-
-def _ids(ids: tuple[int, ...]) -> str:
-    shown = ", ".join(str(i) for i in ids[:12])
-    return shown + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
+            steps.append(part("fit.web_only", n=len(self.web_only), ids=list(self.web_only)))
+        return Finding("fit", "warning", "fit.shrunk",
+                       {"before": self.before / 1024, "after": self.after / 1024, "steps": steps})
 
 
 def size_of(html: str) -> int:

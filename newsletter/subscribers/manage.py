@@ -98,6 +98,16 @@ def show(db: Database, email: str) -> SubscriberView:
     return _view(sub, statuses)
 
 
+def address_of(db: Database, subscriber_id: int) -> str:
+    """The address of subscriber ``subscriber_id``: the team's pages name a person by id, so an
+    address never stands in a URL (access logs, browser history, Referer)."""
+    with db.connect() as conn:
+        sub = q.get_subscriber(conn, subscriber_id)
+    if sub is None:
+        raise NotFound(f"no subscriber with id {subscriber_id}")
+    return sub.email
+
+
 def details(db: Database, email: str) -> tuple[SubscriberView, list[q.SubscriptionRow], list[q.ConsentRow]]:
     view = show(db, email)
     with db.connect() as conn:

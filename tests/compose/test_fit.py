@@ -81,7 +81,7 @@ def test_an_issue_at_the_maximum_caps_fits_under_100_kb_with_its_footer(cli, db,
     with db.connect() as conn:
         stored = q.latest_render(conn, issue_id)
     result = SimpleNamespace(rendered=SimpleNamespace(**stored),
-                             preflight=[Finding(**f) for f in stored["preflight"]])
+                             preflight=[Finding.from_dict(f) for f in stored["preflight"]])
     html = result.rendered.html
     # filled with long per-recipient values, as at send time
     personal = fill_html(html, {"unsubscribe_url": "https://nyhedsbrev.example.dk/afmeld/" + "x" * 120,

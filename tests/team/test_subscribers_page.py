@@ -1,11 +1,15 @@
 """The subscribers page (admin, issue 9 §6) through the real app: search, one person's record,
-CSV import with its per-row report, export, and GDPR erasure with a typed confirmation."""
+CSV import with its per-row report, export, and GDPR erasure with a typed confirmation. A person
+is named by id in every URL, never by address (access logs, history, Referer)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+from html import unescape
+from urllib.parse import unquote, urljoin, urlsplit
 
 from sqlalchemy import select
 
@@ -31,7 +35,8 @@ def add_people(db: Database, config: Config) -> None:
 def test_editor_and_approver_are_refused(clients: Clients) -> None:
     for name in ("erik", "anne"):
         client = clients.as_user(name)
-        for url in ("/team/subscribers", "/team/subscribers/export", "/team/subscribers/show?email=a@b.dk"):
+        for url in ("/team/subscribers", "/team/subscribers/export", "/team/subscribers/1",
+                    "/team/subscribers/1/erase"):
             answer = client.get(url)
             assert answer.status_code == 403 and "Det har du ikke adgang til" in answer.text
         assert "/team/subscribers" not in client.get("/team/").text  # not in their navigation
@@ -44,19 +49,36 @@ def test_search_counts_and_record(clients: Clients, db: Database, team_config: C
     assert page.status_code == 200 and 'href="/team/subscribers" aria-current="page"' in page.text
     assert "Karen.Holm@Example.dk" in page.text and "jens@dima.dk" in page.text  # the newest, unsearched
     assert '<th scope="row">Nyt fra Danmarks Produktionscentrum</th><td class="num">2</td>' in page.text
-    found = admin.get("/team/subscribers", params={"q": "holm"})
+    found = search(admin, page.text, "holm")
     assert "Karen.Holm@Example.dk" in found.text and "jens@dima.dk" not in found.text and "1 fundet" in found.text
-    by_org = admin.get("/team/subscribers", params={"q": "business"})
+    by_address = search(admin, page.text, "karen.holm@example.dk")  # typed into the form, not into a URL
+    assert "1 fundet" in by_address.text and str(by_address.url).endswith("/team/subscribers")
+    by_org = search(admin, page.text, "business")
     assert "Karen.Holm@Example.dk" in by_org.text
-    wildcard = admin.get("/team/subscribers", params={"q": "%"})
+    wildcard = search(admin, page.text, "%")
     assert "Ingen abonnenter passer" in wildcard.text  # % is a character, not a wildcard
-    record = admin.get("/team/subscribers/show", params={"email": "karen.holm@example.dk"})
+    karen = manage.show(db, "karen.holm@example.dk")
+    assert f'href="/team/subscribers/{karen.id}">Karen.Holm@Example.dk</a>' in found.text
+    record = admin.get(f"/team/subscribers/{karen.id}")
     assert record.status_code == 200
     assert "Karen Holm · Business Kolding" in record.text and "aktiv" in record.text
     assert "papirblanket, Industriens Dag 2026" in record.text and "redaktionen" in record.text
     assert "kl. " in record.text and "Personen har ikke fået nogen udgaver endnu." in record.text
-    missing = admin.get("/team/subscribers/show", params={"email": "nobody@example.dk"})
-    assert "Det lykkedes ikke" in missing.text or "nobody@example.dk" in missing.text
+    missing = admin.get("/team/subscribers/999999")
+    assert missing.url.path == "/team/subscribers" and "Det lykkedes ikke" in missing.text
+    # the old address-in-the-URL pages are gone, and a search in the query string finds nothing
+    assert admin.get("/team/subscribers/show", params={"email": "karen.holm@example.dk"}).status_code == 404
+    assert "1 fundet" not in admin.get("/team/subscribers", params={"q": "holm"}).text
+
+
+def search(client, page: str, words: str):  # type: ignore[no-untyped-def]
+    return client.post("/team/subscribers", data={"csrf": csrf_of(page), "q": words})
+
+
+def test_a_search_without_csrf_is_refused(clients: Clients, db: Database, team_config: Config) -> None:
+    add_people(db, team_config)
+    answer = clients.as_user("ada").post("/team/subscribers", data={"q": "holm"})
+    assert answer.status_code == 403 and "Karen.Holm" not in answer.text
 
 
 def test_import_reports_the_bad_row_by_line(clients: Clients, db: Database) -> None:
@@ -105,14 +127,20 @@ def test_export_downloads_csv(clients: Clients, db: Database, team_config: Confi
 def test_erase_needs_the_typed_address(clients: Clients, db: Database, team_config: Config) -> None:
     add_people(db, team_config)
     admin = clients.as_user("ada")
-    confirm = admin.get("/team/subscribers/erase", params={"email": "jens@dima.dk"})
+    jens = manage.show(db, "jens@dima.dk").id
+    confirm = admin.get(f"/team/subscribers/{jens}/erase")
     assert confirm.status_code == 200 and "Skriv adressen jens@dima.dk for at bekræfte" in confirm.text
-    wrong = admin.post("/team/subscribers/erase", data={"csrf": csrf_of(confirm.text), "email": "jens@dima.dk",
-                                                        "confirm": "jens@dima"})
+    assert f'action="/team/subscribers/{jens}/erase"' in confirm.text
+    wrong = admin.post(f"/team/subscribers/{jens}/erase", data={"csrf": csrf_of(confirm.text), "confirm": "jens@dima"})
     assert wrong.status_code == 400 and "Adressen passer ikke" in wrong.text
     assert manage.show(db, "jens@dima.dk").name == "Jens Dahl"  # still there
-    done = admin.post("/team/subscribers/erase", data={"csrf": csrf_of(confirm.text), "email": "jens@dima.dk",
-                                                       "confirm": " Jens@Dima.dk "})
+    # the typed address must be this person's: Karen's address does not erase Jens
+    karen = manage.show(db, "karen.holm@example.dk").id
+    other = admin.post(f"/team/subscribers/{jens}/erase", data={"csrf": csrf_of(confirm.text),
+                                                                "confirm": "karen.holm@example.dk"})
+    assert other.status_code == 400 and manage.show(db, "karen.holm@example.dk").id == karen
+    done = admin.post(f"/team/subscribers/{jens}/erase", data={"csrf": csrf_of(confirm.text),
+                                                               "confirm": " Jens@Dima.dk "})
     assert done.status_code == 200 and "jens@dima.dk er slettet." in done.text
     try:
         manage.show(db, "jens@dima.dk")
@@ -124,3 +152,54 @@ def test_erase_needs_the_typed_address(clients: Clients, db: Database, team_conf
         entries = conn.execute(select(audit_log).where(audit_log.c.action == "gdpr-erase")).all()
     assert [e.actor for e in entries] == ["ada"]
     assert "jens@dima.dk" not in entries[0].detail and json.loads(entries[0].detail)["was_stored"] is True
+
+
+ADDRESS_IN_URL = re.compile(r"@|%40", re.I)
+
+
+def test_no_team_page_link_or_redirect_carries_an_address(clients: Clients, db: Database,
+                                                          team_config: Config) -> None:
+    """Every link, form target and redirect the admin can reach from the start page, with people
+    and an issue in the database, is checked for an address (``@`` or ``%40``) in its URL."""
+    from newsletter.compose import week_issue
+    from tests.team.conftest import add_items
+
+    add_people(db, team_config)
+    add_items(db)
+    week_issue(db, team_config, "ugebrev")
+    admin = clients.as_user("ada")
+    seen: set[str] = set()
+    todo = ["/team/", "/team/subscribers"]
+    carrying: list[str] = []
+    while todo and len(seen) < 150:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        answer = admin.get(url, follow_redirects=False)
+        if answer.is_redirect:
+            target = answer.headers["location"]
+            if ADDRESS_IN_URL.search(unquote(target)) or ADDRESS_IN_URL.search(target):
+                carrying.append(f"{url} -> {target}")
+            todo.append(urljoin(url, target))
+            continue
+        if "text/html" not in answer.headers.get("content-type", ""):
+            continue
+        for found in re.findall(r'(?:href|action|src)="([^"]*)"', answer.text):
+            target = unescape(found)
+            parts = urlsplit(urljoin("https://nyhedsbrev.example.dk" + url, target))
+            if parts.netloc != "nyhedsbrev.example.dk" or target.startswith("mailto:"):
+                continue
+            if ADDRESS_IN_URL.search(parts.path + "?" + parts.query):
+                carrying.append(f"{url}: {target}")
+            if parts.path.startswith("/team/") and not parts.path.endswith(("/logout", "/export")):
+                todo.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    assert len(seen) > 15 and any(re.fullmatch(r"/team/subscribers/\d+(/erase)?", u) for u in seen)
+    assert carrying == []
+    # the redirects of the person's actions: an unknown id, and a finished erasure
+    page = admin.get("/team/subscribers")
+    jens = manage.show(db, "jens@dima.dk").id
+    for answer in (admin.get("/team/subscribers/999999", follow_redirects=False),
+                   admin.post(f"/team/subscribers/{jens}/erase", follow_redirects=False,
+                              data={"csrf": csrf_of(page.text), "confirm": "jens@dima.dk"})):
+        assert answer.status_code == 303 and answer.headers["location"] == "/team/subscribers"

@@ -107,7 +107,7 @@ def test_preflight_errors_need_a_reason(clients: Clients, db: Database, make_con
     # the issue was rendered with the CVR before; re-render under this config
     post(ada, f"/team/issues/{issue_id}/render", preview.text)
     preview = ada.get(f"/team/issues/{issue_id}/preview")
-    assert "brand.cvr is empty" in preview.text and "Godkend trods fejl" in preview.text
+    assert "brand.cvr er tom i feeds.yaml" in preview.text and "Godkend trods fejl" in preview.text
     assert re.search(r'<button type="button" class="go" disabled>', preview.text)
     refused = post(ada, f"/team/issues/{issue_id}/approve", preview.text)
     assert "Udgaven har 1 fejl i tjekket før afsendelse" in refused.text

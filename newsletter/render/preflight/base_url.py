@@ -11,11 +11,13 @@ transport (tests, the demo) is never stopped, and ``render`` shows the problem a
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 from newsletter.config import Config
 from newsletter.errors import ConfigError
 from newsletter.render.preflight import Finding
+from newsletter.render.preflight.texts import part, text
 
 DEFAULT = "http://127.0.0.1:8000"  # what config.load_settings uses when BASE_URL is not set
 REAL_MAIL = ("smtp", "smtps")
@@ -23,44 +25,50 @@ PRIVATE_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".lan",
                     ".invalid", ".example")
 
 
-def problem(base_url: str) -> str:
-    """What is wrong with ``base_url`` as the address subscribers' links point at ("" if nothing)."""
+def diagnose(base_url: str) -> dict[str, Any] | None:
+    """What is wrong with ``base_url`` as the address subscribers' links point at, as a text
+    (``texts.part``) of its own; None if nothing."""
     if not base_url or base_url == DEFAULT:
-        return f"BASE_URL is not set (the default {DEFAULT} only works on this machine)"
+        return part("base_url.unset", default=DEFAULT)
     try:
         parts = urlsplit(base_url)
         host = (parts.hostname or "").lower().rstrip(".")
     except ValueError:
-        return f"BASE_URL {base_url!r} is not a URL"
+        return part("base_url.not_url", url=base_url)
     if parts.scheme != "https":
-        return f"BASE_URL {base_url} is plain {parts.scheme or 'text'}, not https"
+        return part("base_url.plain", url=base_url, scheme=parts.scheme or "text")
     if not host:
-        return f"BASE_URL {base_url!r} has no host name"
+        return part("base_url.no_host", url=base_url)
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         if host == "localhost" or "." not in host or host.endswith(PRIVATE_SUFFIXES):
-            return f"BASE_URL {base_url} names a host ({host}) that is not on the internet"
-        return ""
+            return part("base_url.private_host", url=base_url, host=host)
+        return None
     if not address.is_global:
-        return f"BASE_URL {base_url} points at a {_kind(address)} address, not a public one"
-    return ""
+        return part(_kind(address), url=base_url)
+    return None
 
 
 def _kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     if address.is_loopback:
-        return "loopback"
+        return "base_url.loopback"
     if address.is_link_local:
-        return "link-local"
+        return "base_url.link_local"
     if address.is_unspecified:
-        return "unspecified"
-    return "private or reserved"
+        return "base_url.unspecified"
+    return "base_url.private"
+
+
+def problem(base_url: str) -> str:
+    """``diagnose`` in English ("" if nothing is wrong)."""
+    found = diagnose(base_url)
+    return text(found["code"], found["params"], "en") if found else ""
 
 
 def advice(base_url: str) -> str:
-    return (f"{problem(base_url)}. Every email links the web version, the unsubscribe and the preferences "
-            "page from it. Set BASE_URL in the environment (or .env) to the public https address the web "
-            "app (`newsletter serve`) is reached at, such as https://nyhedsbrev.trekantomraadet.dk")
+    found = diagnose(base_url)
+    return text("base_url.public", {"problem": found}, "en") if found else ""
 
 
 def is_real_mail(smtp_url: str) -> bool:
@@ -78,6 +86,5 @@ def require_public(config: Config, action: str = "send") -> None:
 def check(config: Config) -> list[Finding]:
     """The same rule as a preflight warning, so the team sees it at render time; the hard stop
     is ``require_public`` at queue and send (a render on a laptop is fine)."""
-    if not problem(config.settings.base_url):
-        return []
-    return [Finding("base_url", "warning", advice(config.settings.base_url))]
+    found = diagnose(config.settings.base_url)
+    return [Finding("base_url", "warning", "base_url.public", {"problem": found})] if found else []

@@ -82,9 +82,6 @@ def check(doc: Any, html: str) -> list[Finding]:
     for (fg, bg), (count, example) in sorted(pairs(doc).items()):
         ratio = contrast(fg, bg)
         if ratio < MINIMUM:
-            findings.append(Finding(
-                "contrast", "warning",
-                f"text {fg} on {bg} has a contrast of {ratio:.1f}:1, under the {MINIMUM}:1 WCAG AA asks for "
-                f"body text ({count} places, e.g. {example[:60]!r}); choose darker or lighter "
-                "brand.colors in feeds.yaml"))
+            findings.append(Finding("contrast", "warning", "contrast.low", {
+                "fg": fg, "bg": bg, "ratio": ratio, "minimum": MINIMUM, "count": count, "example": example[:60]}))
     return findings

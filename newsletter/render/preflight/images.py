@@ -24,10 +24,9 @@ def check(doc: Any, html: str) -> list[Finding]:
         src = (img.get("src") or "")[:120]
         alt = img.get("alt")
         if alt is None:
-            findings.append(Finding("alt", "warning", f"image without alt text: {src}"))
+            findings.append(Finding("alt", "warning", "alt.missing", {"src": src}))
         elif not alt.strip() and _only_content_of_a_link(img):
-            findings.append(Finding("alt", "warning", f"linked image with empty alt text (the link has no "
-                                    f"name for a screen reader): {src}"))
+            findings.append(Finding("alt", "warning", "alt.linked_empty", {"src": src}))
         if not (img.get("width") or "").strip():
-            findings.append(Finding("width", "warning", f"image without a width attribute: {src}"))
+            findings.append(Finding("width", "warning", "width.missing", {"src": src}))
     return findings

@@ -19,17 +19,13 @@ def check(config: Config, html: str, token: str = "") -> list[Finding]:
     brand = config.brand
     findings = []
     if placeholder("unsubscribe_url", token) not in html:
-        findings.append(Finding("legal", "error", "the email has no unsubscribe link "
-                                "(markedsføringsloven §10): keep %%unsubscribe_url%% in the template"))
+        findings.append(Finding("legal", "error", "legal.no_unsubscribe"))
     if not brand.postal_address.strip():
-        findings.append(Finding("legal", "error", "brand.postal_address is empty in feeds.yaml: every "
-                                "newsletter must show the sender's postal address (e-handelsloven §7)"))
+        findings.append(Finding("legal", "error", "legal.no_postal_address"))
     if not brand.cvr.strip():
-        findings.append(Finding("legal", "error", "brand.cvr is empty in feeds.yaml: the sender's CVR "
-                                "number must be shown (e-handelsloven §7)"))
+        findings.append(Finding("legal", "error", "legal.no_cvr"))
     for key in ("sender_email", "contact_email"):
         address = getattr(brand, key)
         if address.lower().endswith(EXAMPLE_DOMAINS):
-            findings.append(Finding("legal", "warning", f"brand.{key} is still an example address "
-                                    f"({address}); set the real one in feeds.yaml"))
+            findings.append(Finding("legal", "warning", "legal.example_address", {"key": key, "address": address}))
     return findings

@@ -26,7 +26,8 @@ def check(doc: Any, html: str) -> list[Finding]:
             continue
         scheme = urlsplit(url).scheme.lower() if url else ""
         if scheme not in ("http", "https", "mailto"):
-            findings.append(Finding("scheme", "error", f"link is not http(s): {url[:120] or '(empty)'}"))
+            findings.append(Finding("scheme", "error", "scheme.not_http", {"url": url[:120]}) if url
+                            else Finding("scheme", "error", "scheme.empty"))
     return findings
 
 
@@ -42,10 +43,10 @@ def check_online(doc: Any, *, timeout: float = 10.0, concurrency: int = 8, web_u
     if len(unreachable) == len(results):
         # nothing answered at all: this machine is offline (or has no DNS), not every partner
         first = unreachable[0]
-        return [Finding("link", "warning", f"link check skipped: offline (none of the {len(results)} links "
-                        f"could be reached; e.g. {first.url[:80]}: {first.error}). Run the check again "
-                        "with network, or use --offline to skip it.")]
-    return [Finding("link", "error", f"{r.url[:160]}: {r.error}") for r in results if r.error]
+        return [Finding("link", "warning", "link.offline",
+                        {"count": len(results), "url": first.url[:80], "error": first.error})]
+    return [Finding("link", "error", "link.broken", {"url": r.url[:160], "error": r.error})
+            for r in results if r.error]
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,5 @@ def check(doc: Any, html: str) -> list[Finding]:
         return []
     n = len(words)
     if any(visible[i:i + n] == words for i in range(len(visible) - n + 1)):
-        return [Finding("preheader", "warning", f"the preheader {preview[:80]!r} repeats the first lines of the "
-                        "email, so the inbox shows the same words twice; write one that adds something "
-                        "(`newsletter issue edit ID --preheader`)")]
+        return [Finding("preheader", "warning", "preheader.repeats", {"preheader": preview[:80]})]
     return []

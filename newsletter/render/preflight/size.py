@@ -13,9 +13,9 @@ WARN_AT = 90 * 1024
 
 def check(doc: Any, html: str) -> list[Finding]:
     size = len(html.encode("utf-8"))
-    kb = f"{size / 1024:.1f} KB"
+    kb = {"kb": size / 1024}
     if size >= GMAIL_CLIP:
-        return [Finding("size", "error", f"HTML is {kb}; Gmail clips messages over ~102 KB. Remove items or images.")]
+        return [Finding("size", "error", "size.clipped", kb)]
     if size >= WARN_AT:
-        return [Finding("size", "warning", f"HTML is {kb}; close to Gmail's ~102 KB clip (warning above 90 KB).")]
-    return [Finding("size", "info", f"HTML is {kb} (Gmail clips at ~102 KB).")]
+        return [Finding("size", "warning", "size.near_clip", kb)]
+    return [Finding("size", "info", "size.ok", kb)]

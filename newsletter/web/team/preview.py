@@ -15,6 +15,7 @@ from newsletter.outbox.run import test_send
 from newsletter.overview import issue_state, planned_default
 from newsletter.render import example_values, render_issue
 from newsletter.render.placeholders import fill_html, fill_text
+from newsletter.render.preflight import Finding
 from newsletter.web.team.base import Team, TeamRequest
 from newsletter.web.team.issue import history_rows
 from newsletter.web.team.texts import t
@@ -29,6 +30,9 @@ ADVICE = {
     "link": "Linket svarer ikke. Tjek det i browseren; ret eller tag historien ud, hvis siden er væk.",
     "content": "Udgaven mangler indhold. Tag historier med, før den kan sendes.",
     "contrast": "Teksten er svær at læse på baggrunden. Bed en administrator justere farverne i feeds.yaml.",
+    "fit": "Mailen er gjort kortere, så Gmail ikke klipper den. Vil I selv vælge, så tag historier ud.",
+    "image": "Historien står i mailen uden billede. Ret billedet, hvis det skal med.",
+    "preheader": "Ret forhåndsteksten under «Emne, forhåndstekst og intro» på udgavens side.",
 }
 FRAME_CSP = ("default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
              "font-src https: data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
@@ -50,9 +54,10 @@ def routes(team: Team) -> list[Route]:
         issue, placed = await req.run(review.get, db, issue_id)
         stored = await req.run(current_render, issue_id)
         state = await req.run(issue_state, db, config, issue_id)
-        findings = [f for f in stored["preflight"] if f.get("level") != "info"]
-        info = [f for f in stored["preflight"] if f.get("level") == "info"]
-        errors = sum(1 for f in findings if f["level"] == "error")
+        stored_findings = [Finding.from_dict(f) for f in stored["preflight"]]
+        findings = [f for f in stored_findings if f.level != "info"]
+        info = [f for f in stored_findings if f.level == "info"]
+        errors = sum(1 for f in findings if f.level == "error")
         return team.page(
             req, "team/preview.html", issue=issue, state=state, findings=findings, info=info, errors=errors,
             advice=ADVICE, rendered_at=stored["created_at"], addresses=await req.run(team_addresses, team),
@@ -64,11 +69,11 @@ def routes(team: Team) -> list[Route]:
         async def part(req: TeamRequest) -> Response:
             issue_id = req.int_param("issue_id")
             stored = await req.run(current_render, issue_id)
-            values = example_values(config)
+            values, token = example_values(config), stored.get("placeholder_token") or ""
             if kind == "text":
-                response: Response = PlainTextResponse(fill_text(stored["text"], values))
+                response: Response = PlainTextResponse(fill_text(stored["text"], values, token))
             else:
-                body = fill_html(stored["html"], values) if kind == "html" else stored["web_html"]
+                body = fill_html(stored["html"], values, token) if kind == "html" else stored["web_html"]
                 response = HTMLResponse(body)
                 response.headers["content-security-policy"] = FRAME_CSP
                 response.headers["x-frame-options"] = "SAMEORIGIN"

@@ -335,15 +335,6 @@ def actor(name: str, lang: str = "da") -> str:
     return t(lang, "Systemet") if name in SYSTEM_ACTORS else name
 
 
-def finding(message: str, lang: str = "da") -> str:
-    """The size line of the preflight in the reader's language (the other findings are shown
-    as the check wrote them, with Danish advice beside them)."""
-    match = re.match(r"HTML is ([\d.]+ KB) \(Gmail clips at ~102 KB\)\.$", message)
-    if match and lang == "da":
-        return f"Mailen fylder {match.group(1).replace('.', ',')} (Gmail klipper ved ca. 102 KB)."
-    return message
-
-
 def role(value: str, lang: str = "da") -> str:
     return t(lang, ROLE_NAMES.get(value, value))
 
@@ -433,3 +424,15 @@ EN.update({
 DANISH_ERRORS.append((r"(?P<name>\S+) is the last active admin and cannot be",
                       "{name} er den sidste aktive administrator. Gør en anden bruger til administrator først."))
 DANISH_ERRORS.append((r"unknown role '(?P<role>.*)'; choose one of", "«{role}» er ikke en rolle. Vælg redaktør, godkender eller administrator."))
+
+
+# --- preview: advice for the newer preflight checks (their findings' own words are in
+# newsletter/render/preflight/texts.py) ------------------------------------------------------------
+EN.update({
+    "Mailen er gjort kortere, så Gmail ikke klipper den. Vil I selv vælge, så tag historier ud.":
+        "The email was shortened so that Gmail does not clip it. To choose yourselves, take stories out.",
+    "Historien står i mailen uden billede. Ret billedet, hvis det skal med.":
+        "The story is in the email without its picture. Fix the picture if it should be there.",
+    "Ret forhåndsteksten under «Emne, forhåndstekst og intro» på udgavens side.":
+        "Edit the preheader under “Subject, preheader and intro” on the issue's page.",
+})
