@@ -110,7 +110,8 @@ def test_preflight_errors_need_a_reason(clients: Clients, db: Database, make_con
     assert "brand.cvr er tom i feeds.yaml" in preview.text and "Godkend trods fejl" in preview.text
     assert re.search(r'<button type="button" class="go" disabled>', preview.text)
     refused = post(ada, f"/team/issues/{issue_id}/approve", preview.text)
-    assert "Udgaven har 1 fejl i tjekket før afsendelse" in refused.text
+    assert "Udgaven har 1 fejl i tjekket før afsendelse; de står i forhåndsvisningen." in refused.text
+    assert "brand.cvr is empty" not in refused.text  # no English finding inside the Danish message
     ok = post(ada, f"/team/issues/{issue_id}/approve", preview.text, override="CVR kommer i morgen; aftalt med chefen")
     assert "Udgaven er godkendt" in ok.text
     [approval] = [e for e in review.history(db, issue_id) if e["action"] == "approve"]

@@ -236,7 +236,8 @@ DANISH_ERRORS: list[tuple[str, str]] = [
     (r"issue \d+ was changed after its last render",
      "Udgaven er ændret siden forhåndsvisningen. Se forhåndsvisningen igen, før du godkender."),
     (r"issue \d+ has (?P<n>\d+) preflight error\(s\), first: (?P<first>.+?)\. Fix them",
-     "Udgaven har {n} fejl i tjekket før afsendelse (første: {first}). Ret dem, eller godkend med en begrundelse."),
+     "Udgaven har {n} fejl i tjekket før afsendelse; de står i forhåndsvisningen. Ret dem, eller godkend med "
+     "en begrundelse."),
     (r"issue \d+ has (?P<n>\d+) preflight error\(s\) that its approval did not override",
      "Udgaven har {n} fejl i tjekket før afsendelse, som godkendelsen ikke begrundede. Ret dem, og godkend igen."),
     (r"issue \d+ has no included items", "Udgaven har ingen historier med. Tag nogle med, før den godkendes."),
