@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,8 +23,9 @@ from newsletter import review
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.subscribers import manage
-from tests.conftest import REPO, LocalServer
-from tests.subscribers.conftest import SMTPServer, free_port
+from tests.browser import serve
+from tests.conftest import REPO, LocalServer, free_port
+from tests.subscribers.conftest import SMTPServer
 from tests.team.conftest import PASSWORD, add_items, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,8 +57,6 @@ def axe_source() -> str:
 
 @pytest.fixture
 def site(make_config, db: Database, smtp_server: SMTPServer) -> Iterator[tuple[str, Config]]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from newsletter.web import create_app
     from tests.team.conftest import CONFIG
 
@@ -69,16 +67,8 @@ def site(make_config, db: Database, smtp_server: SMTPServer) -> Iterator[tuple[s
     # the browser talks to the server on 127.0.0.1, which the Origin check accepts as our own.
     config = replace(config, settings=replace(config.settings, base_url="https://nyhedsbrev.trekantomraadet.dk",
                                               smtp_url=smtp_server.url))
-    server = uvicorn.Server(uvicorn.Config(create_app(config, db=db), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield base, config
-    server.should_exit = True
-    thread.join(5)
+    with serve(create_app(config, db=db), port):
+        yield base, config
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ the team's Danish, and in English with ?lang=en (the words of newsletter/render/
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -14,7 +12,8 @@ import pytest
 from newsletter.compose import week_issue
 from newsletter.config import Config
 from newsletter.db import Database
-from tests.subscribers.conftest import free_port
+from tests.browser import serve
+from tests.conftest import free_port
 from tests.team.conftest import CONFIG, add_items, make_user
 from tests.team.test_browser import (
     axe_source,
@@ -33,8 +32,6 @@ __all__ = ["axe_source", "browser", "pytestmark"]  # fixtures and marks shared w
 def example_sender_site(make_config, db: Database) -> Iterator[tuple[str, Config]]:  # type: ignore[no-untyped-def]
     """The workspace under uvicorn, with a brand whose sender is still an example address: the
     legal check warns about it in every render."""
-    import uvicorn
-
     from newsletter.web import create_app
 
     port = free_port()
@@ -42,16 +39,8 @@ def example_sender_site(make_config, db: Database) -> Iterator[tuple[str, Config
                                                     "sender_email: nyhedsbrev@example.dk")
     config = make_config(text)
     config = replace(config, settings=replace(config.settings, base_url="https://nyhedsbrev.trekantomraadet.dk"))
-    server = uvicorn.Server(uvicorn.Config(create_app(config, db=db), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", config
-    server.should_exit = True
-    thread.join(5)
+    with serve(create_app(config, db=db), port):
+        yield f"http://127.0.0.1:{port}", config
 
 
 def test_the_preview_says_a_real_finding_in_danish(example_sender_site: Any, browser: Any, db: Database,
