@@ -11,6 +11,7 @@ from newsletter.compose import week_issue
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.db import outbox as oq
+from newsletter.db.schema import items
 from newsletter.subscribers import manage
 from tests.team.conftest import Clients, add_items, csrf_of
 
@@ -250,3 +251,23 @@ def test_a_move_to_a_section_the_newsletter_lacks_is_refused_and_the_item_stays(
         assert "Det lykkedes ikke" in answer.text and "findes-ikke" in answer.text
     after = {p.item.id: p for p in review.get(db, issue_id)[1]}[story.item.id]
     assert (after.section, after.position, after.included) == (story.section, story.position, True)
+
+
+def test_cards_show_the_picture_the_email_shows_from_this_app(clients: Clients, db: Database,
+                                                              team_config: Config, http_server) -> None:  # type: ignore[no-untyped-def]
+    """Our copy at /media/ (shown wherever the team opens the workspace, allowed by the page's
+    CSP), never the partner's URL; a picture that could not be used is not shown, as in the email."""
+    from tests.media.conftest import jpeg
+
+    good = http_server.add("/foto.jpg", jpeg(1600, 900), content_type="image/jpeg")
+    broken = http_server.add("/ikke-et-billede.jpg", b"<html>404</html>", content_type="image/jpeg")
+    ids = add_items(db, n=2)
+    with db.begin() as conn:
+        for item_id, url in zip(ids, (good, broken), strict=True):
+            conn.execute(items.update().where(items.c.id == item_id).values(image_url=url))
+    issue_id = draft(db, team_config)
+    page = clients.as_user("erik").get(f"/team/issues/{issue_id}").text
+    shown = re.findall(r'<img class="thumb" src="([^"]+)"', page)
+    assert len(shown) == 1 and re.fullmatch(r"/media/[0-9a-f]{32}\.jpg", shown[0]), shown
+    served = clients.as_user("erik").get(shown[0])
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"

@@ -16,12 +16,15 @@ from starlette.routing import Route
 
 from newsletter import accounts, review
 from newsletter.compose import draft  # compose, then the pictures (issue 10)
+from newsletter.config import Config
 from newsletter.curate import CuratedInput, add_to_issue, unfurl
 from newsletter.db import issues as iq
 from newsletter.errors import CurateError, NewsletterError, NotFound
+from newsletter.media.index import MediaIndex, index_for
 from newsletter.models import IssueItem
 from newsletter.overview import issue_state
 from newsletter.render.context import partner_name, section_title
+from newsletter.render.env import safe_url
 from newsletter.web.team.base import Team, TeamRequest
 from newsletter.web.team.social import issue_posts
 from newsletter.web.team.texts import t
@@ -38,18 +41,33 @@ class Card:
     also: list[str]
     first: bool
     last: bool
+    picture: str = ""  # what the email shows, as this app serves it ("" when the email has none)
 
     @property
     def cut(self) -> bool:
         return not self.placed.included and self.placed.reason in CAP_REASONS
 
 
-def cards_by_section(team: Team, placed: list[IssueItem], sections: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
+def card_picture(config: Config, media: MediaIndex, placed: IssueItem) -> str:
+    """The item's picture as the email shows it (our copy, or nothing when it could not be
+    used), as a path under /media/ when this app serves our copies: it shows wherever the team
+    opens the workspace, and the page's CSP allows it ('self')."""
+    picture = media.picture(safe_url(placed.item.image_url))
+    if picture is None:
+        return ""
+    src = picture.srcset.split(" ", 1)[0] if picture.srcset else picture.src  # 600 px is plenty for a card
+    ours = f"{config.settings.base_url}/media/"
+    return "/media/" + src.removeprefix(ours) if src.startswith(ours) else src
+
+
+def cards_by_section(team: Team, placed: list[IssueItem], sections: tuple[str, ...], lang: str,
+                     media: MediaIndex) -> list[dict[str, Any]]:
     out = []
     for key in sections:
         mine = sorted((p for p in placed if p.section == key), key=lambda p: (p.position, p.item.id))
         cards = [Card(p, partner_name(team.config, p.item.partner_key),
-                      [partner_name(team.config, k) for k in p.also_by], i == 0, i == len(mine) - 1)
+                      [partner_name(team.config, k) for k in p.also_by], i == 0, i == len(mine) - 1,
+                      card_picture(team.config, media, p))
                  for i, p in enumerate(mine)]
         out.append({"key": key, "title": section_title(team.config, key, lang), "cards": cards,
                     "included": sum(1 for c in cards if c.placed.included)})
@@ -78,7 +96,8 @@ def routes(team: Team) -> list[Route]:
         sections = config.sections_of(config.newsletter(issue.newsletter_key))
         return team.page(
             req, "team/issue.html", status=status, issue=issue, state=state, shown=SHOWN,
-            sections=cards_by_section(team, placed, sections, req.lang),
+            sections=cards_by_section(team, placed, sections, req.lang,
+                                      await req.run(index_for, db, config, issue_id)),
             section_choices=[(k, section_title(config, k, req.lang)) for k in sections],
             new_items=await req.run(_new_since, issue_id), history=await req.run(history_rows, db, issue_id),
             editable=issue.status in ("draft", "approved"), unfurled=unfurled,
