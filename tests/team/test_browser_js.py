@@ -166,6 +166,34 @@ def test_take_out_move_up_and_pin_keep_the_page(site: Any, browser: Any, db: Dat
     assert page.console_errors == []
 
 
+def test_typing_in_one_card_survives_an_action_on_another(site: Any, browser: Any, db: Database) -> None:
+    """The swap replaces the cards: a headline being rewritten in one card's open edit form,
+    not saved yet, is still there (and still open) after another card is taken out."""
+    base, config = site
+    make_user(db, config, "erik", "editor")
+    issue_id = issue_with_stories(db, config)
+    page = new_page(browser)
+    log_in(page, base, "erik")
+    page.goto(f"{base}/team/issues/{issue_id}")
+    first, second = order(page, "partnere")[:2]
+    page.locator(f"#item-{first} summary").click()
+    page.fill(f"#title-{first}", "Halvt skrevet overskrift")
+    page.fill(f"#summary-{first}", "Et resumé på vej")
+    page.locator(f"#item-{second}").get_by_role("button", name="Tag ud").click()
+    settled(page)
+    assert flash(page).startswith("Historien er taget ud.")
+    assert page.locator(f"#item-{first} details").get_attribute("open") is not None
+    assert page.input_value(f"#title-{first}") == "Halvt skrevet overskrift"
+    assert page.input_value(f"#summary-{first}") == "Et resumé på vej"
+    stored = next(p for p in review.get(db, issue_id)[1] if p.item.id == first)
+    assert stored.title != "Halvt skrevet overskrift"  # typed, not saved
+    # saving it then sends what was typed, and the saved form shows the saved text
+    page.locator(f"#item-{first}").get_by_role("button", name="Gem historien").click()
+    settled(page)
+    assert next(p for p in review.get(db, issue_id)[1] if p.item.id == first).title == "Halvt skrevet overskrift"
+    assert page.input_value(f"#title-{first}") == "Halvt skrevet overskrift"
+
+
 def test_an_expired_form_shows_the_servers_answer(site: Any, browser: Any, db: Database) -> None:
     base, config = site
     make_user(db, config, "erik", "editor")

@@ -149,12 +149,39 @@
     (button || card.querySelector(".tools button:not([disabled])") || card).focus();
   }
 
-  function swap(doc) {
+  // text typed into a card's open edit form and not saved yet, except in the form just sent:
+  // the swap replaces the cards, and the typing must not go with them
+  function unsaved(sent) {
+    return Array.from(document.querySelectorAll("#cards details[open] form")).filter(function (f) {
+      return f !== sent;
+    }).flatMap(function (f) {
+      return Array.from(f.querySelectorAll("input[type=text], textarea")).filter(function (field) {
+        return field.name && field.value !== field.defaultValue;
+      }).map(function (field) {
+        return {card: f.closest("article.card").id, action: f.getAttribute("action"), name: field.name,
+                value: field.value};
+      });
+    });
+  }
+
+  function putBack(typed) {
+    typed.forEach(function (t) {
+      var card = document.getElementById(t.card);
+      var form = card && Array.from(card.querySelectorAll("form")).filter(function (f) {
+        return f.getAttribute("action") === t.action;
+      })[0];
+      var field = form && form.elements.namedItem(t.name);
+      if (field) { field.value = t.value; }
+    });
+  }
+
+  function swap(doc, sent) {
     var cards = doc.querySelector("#cards");
     if (!cards) { return false; }
     var open = Array.from(document.querySelectorAll("#cards details[open]")).map(function (d) {
       return d.closest("article.card").id;
     });
+    var typed = unsaved(sent);
     PARTS.forEach(function (selector) {
       var now = document.querySelector(selector);
       var fresh = doc.querySelector(selector);
@@ -167,6 +194,7 @@
       var details = document.querySelector("#" + id + " details");
       if (details) { details.open = true; }
     });
+    putBack(typed);
     showGrips();
     return true;
   }
@@ -193,7 +221,7 @@
       .then(function (answer) {
         return answer.text().then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
-          if (!answer.ok || !swap(doc)) { showServerPage(doc, answer.url); return; }
+          if (!answer.ok || !swap(doc, form)) { showServerPage(doc, answer.url); return; }
           if (itemId) { restoreFocus(itemId, key); }
         });
       }, function () { form.submit(); })  // no answer at all: let the browser send it and say why
