@@ -23,6 +23,7 @@ from newsletter import review
 from newsletter.config import Config
 from newsletter.db import Database
 from newsletter.subscribers import manage
+from tests.browser import new_page as browser_page
 from tests.browser import serve
 from tests.conftest import REPO, LocalServer, free_port
 from tests.subscribers.conftest import SMTPServer
@@ -83,12 +84,9 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def new_page(browser: Any, width: int = 1280) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="da-DK")
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-            and page.console_errors.append(m.text))
+def new_page(browser: Any, width: int = 1280, height: int = 900) -> Any:
+    """``tests.browser.new_page``, answering yes to the pages' confirmations (cancel a send)."""
+    page = browser_page(browser, width, height)
     page.on("dialog", lambda d: d.accept())
     return page
 

@@ -66,14 +66,20 @@ def issue_with_stories(db: Database, config: Any) -> int:
     return week_issue(db, config, "ugebrev").id
 
 
-def test_drag_and_edit_without_a_reload(site: Any, browser: Any, db: Database, axe_source: str) -> None:
+def editor_on_issue_page(site: Any, browser: Any, db: Database, height: int = 900) -> tuple[Any, int]:
+    """Erik (editor) logged in, on the issue page of a week with six stories."""
     base, config = site
     make_user(db, config, "erik", "editor")
     issue_id = issue_with_stories(db, config)
-    page = new_page(browser)
-    page.set_viewport_size({"width": 1280, "height": 2000})  # both sections on screen: the mouse drops on what it sees
+    page = new_page(browser, height=height)
     log_in(page, base, "erik")
     page.goto(f"{base}/team/issues/{issue_id}")
+    return page, issue_id
+
+
+def test_drag_and_edit_without_a_reload(site: Any, browser: Any, db: Database, axe_source: str) -> None:
+    # both sections on screen: the mouse drops on what it sees
+    page, issue_id = editor_on_issue_page(site, browser, db, height=2000)
     page.evaluate("window.stillHere = 'same page'")
     assert page.locator(".grip:visible").count() == 6  # the grips come with the script
     check_axe(page, axe_source)
@@ -110,12 +116,7 @@ def test_drag_and_edit_without_a_reload(site: Any, browser: Any, db: Database, a
 
 
 def test_take_out_move_up_and_pin_keep_the_page(site: Any, browser: Any, db: Database) -> None:
-    base, config = site
-    make_user(db, config, "erik", "editor")
-    issue_id = issue_with_stories(db, config)
-    page = new_page(browser, width=1280)
-    log_in(page, base, "erik")
-    page.goto(f"{base}/team/issues/{issue_id}")
+    page, issue_id = editor_on_issue_page(site, browser, db)
     page.evaluate("window.stillHere = 'same page'")
     cards = order(page, "partnere")
 
@@ -169,12 +170,7 @@ def test_take_out_move_up_and_pin_keep_the_page(site: Any, browser: Any, db: Dat
 def test_typing_in_one_card_survives_an_action_on_another(site: Any, browser: Any, db: Database) -> None:
     """The swap replaces the cards: a headline being rewritten in one card's open edit form,
     not saved yet, is still there (and still open) after another card is taken out."""
-    base, config = site
-    make_user(db, config, "erik", "editor")
-    issue_id = issue_with_stories(db, config)
-    page = new_page(browser)
-    log_in(page, base, "erik")
-    page.goto(f"{base}/team/issues/{issue_id}")
+    page, issue_id = editor_on_issue_page(site, browser, db)
     first, second = order(page, "partnere")[:2]
     page.locator(f"#item-{first} summary").click()
     page.fill(f"#title-{first}", "Halvt skrevet overskrift")
@@ -195,12 +191,7 @@ def test_typing_in_one_card_survives_an_action_on_another(site: Any, browser: An
 
 
 def test_an_expired_form_shows_the_servers_answer(site: Any, browser: Any, db: Database) -> None:
-    base, config = site
-    make_user(db, config, "erik", "editor")
-    issue_id = issue_with_stories(db, config)
-    page = new_page(browser)
-    log_in(page, base, "erik")
-    page.goto(f"{base}/team/issues/{issue_id}")
+    page, issue_id = editor_on_issue_page(site, browser, db)
     page.evaluate("document.querySelectorAll('#cards input[name=csrf]').forEach(i => i.value = 'forged')")
     first = order(page, "partnere")[0]
     page.locator(f"#item-{first}").get_by_role("button", name="Fastgør øverst").click()
