@@ -168,3 +168,15 @@ def test_an_event_a_reviewer_includes_after_it_is_over_is_left_out_with_a_warnin
     assert "Virksomhedsdag" not in result.rendered.html and "Virksomhedsdag" not in result.rendered.text
     assert any(f.message.startswith(f"item {early.item.id} is included but is an event that is over by "
                                     "the planned send time") for f in result.preflight)
+
+
+def test_a_calendar_that_declares_its_charset_is_read_in_it_without_a_warning():
+    """A Latin-1 calendar served as text/calendar; charset=ISO-8859-1: æøå come out right and
+    the team is not told to check them (only an undeclared non-UTF-8 file gets that warning)."""
+    from newsletter.collect.kinds.ical import decode
+
+    body = "BEGIN:VCALENDAR\r\nSUMMARY:Møde på Åbenrå-vej\r\nEND:VCALENDAR\r\n".encode("latin-1")
+    text, warnings = decode(body, {"Content-Type": "text/calendar; charset=ISO-8859-1"}, "https://p.dk/k.ics")
+    assert "Møde på Åbenrå-vej" in text and warnings == []
+    _, undeclared = decode(body, {"Content-Type": "text/calendar"}, "https://p.dk/k.ics")
+    assert undeclared and "Windows-1252" in undeclared[0]

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import Any
 
+from newsletter.collect.markup import header_charset
 from newsletter.config import Selectors
 from newsletter.errors import ParseError
 from newsletter.events import CPH, MAX_OCCURRENCES, EventInfo, Occurrence
@@ -29,7 +30,6 @@ PAST = timedelta(days=1)  # an event that ended in the last day is still read (a
 AHEAD = timedelta(days=400)  # beyond this no issue will show it; the next collect reads it
 TOO_OFTEN = {"SECONDLY", "MINUTELY"}  # no partner event repeats like that; expanding it is costly
 _LINK = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
-_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
 class IcalKind:
@@ -55,13 +55,12 @@ def decode(body: bytes, headers: Mapping[str, str], url: str) -> tuple[str, list
         return body.decode("utf-8"), []
     except UnicodeDecodeError:
         pass
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    declared = _CHARSET.search(content_type)
-    for charset in ([declared.group(1)] if declared else []):
+    declared = header_charset(headers)  # a codec Python knows, or None
+    if declared:
         try:
-            return body.decode(charset), []
-        except (LookupError, UnicodeDecodeError):
-            break
+            return body.decode(declared), []
+        except UnicodeDecodeError:
+            pass
     return body.decode("cp1252", errors="replace"), [
         "the calendar is not UTF-8 as RFC 5545 requires; read it as Windows-1252 (check æ, ø, å)"]
 
