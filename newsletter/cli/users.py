@@ -11,6 +11,7 @@ from newsletter.cli.app import (
     json_option,
     lazy_module,
     local_time,
+    login_name,
     main,
     pass_app,
     print_json,
@@ -31,12 +32,8 @@ def users_group() -> None:
 
 def _login() -> str:
     """Who runs the command, for the audit log (the CLI has no workspace session)."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli"
+    name = login_name(fallback="")
+    return f"cli:{name}" if name else "cli"
 
 
 def _print_link(link: accounts.NewUserLink) -> None:
