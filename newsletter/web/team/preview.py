@@ -46,13 +46,10 @@ def team_addresses(team: Team) -> list[str]:
 def routes(team: Team) -> list[Route]:
     config, db = team.config, team.db
 
-    def current_render(issue_id: int) -> dict[str, Any]:
-        return review.current_render(db, config, issue_id)
-
     async def preview(req: TeamRequest) -> Response:
         issue_id = req.int_param("issue_id")
         issue, placed = await req.run(review.get, db, issue_id)
-        stored = await req.run(current_render, issue_id)
+        stored = await req.run(review.current_render, db, config, issue_id)
         state = await req.run(issue_state, db, config, issue_id)
         stored_findings = [Finding.from_dict(f) for f in stored["preflight"]]
         findings = [f for f in stored_findings if f.level != "info"]
@@ -68,7 +65,7 @@ def routes(team: Team) -> list[Route]:
     def email_part(kind: str) -> Any:
         async def part(req: TeamRequest) -> Response:
             issue_id = req.int_param("issue_id")
-            stored = await req.run(current_render, issue_id)
+            stored = await req.run(review.current_render, db, config, issue_id)
             values, token = example_values(config), stored.get("placeholder_token") or ""
             if kind == "text":
                 response: Response = PlainTextResponse(fill_text(stored["text"], values, token))
