@@ -77,6 +77,17 @@ class MediaIndex:
                   f"{self.store.url(image.name_2x)} {image.width_2x}w")
         return Picture(self.store.url(image.name_2x), srcset, image.width_2x, image.height_2x)
 
+    def card_src(self, source_url: str | None, app_url: str) -> str:
+        """The picture for a card in the team's workspace: the email's (600 px copy), as a path
+        when this app at ``app_url`` serves our copies, so it shows wherever the workspace is
+        opened; "" when the email shows none."""
+        picture = self.picture(source_url)
+        if picture is None:
+            return ""
+        src = picture.srcset.split(" ", 1)[0] if picture.srcset else picture.src
+        ours = f"{app_url}/media/"
+        return "/media/" + src.removeprefix(ours) if src.startswith(ours) else src
+
     def logo_url(self, configured: str) -> str:
         """Our copy of the brand logo when we have one, else the configured URL (the brand's own)."""
         if self.hotlink or self.logo is None or not self.logo.ok or not self.logo.name_1x:

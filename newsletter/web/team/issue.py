@@ -16,7 +16,6 @@ from starlette.routing import Route
 
 from newsletter import accounts, review
 from newsletter.compose import draft  # compose, then the pictures (issue 10)
-from newsletter.config import Config
 from newsletter.curate import CuratedInput, add_to_issue, unfurl
 from newsletter.db import issues as iq
 from newsletter.errors import CurateError, NewsletterError, NotFound
@@ -48,18 +47,6 @@ class Card:
         return not self.placed.included and self.placed.reason in CAP_REASONS
 
 
-def card_picture(config: Config, media: MediaIndex, placed: IssueItem) -> str:
-    """The item's picture as the email shows it (our copy, or nothing when it could not be
-    used), as a path under /media/ when this app serves our copies: it shows wherever the team
-    opens the workspace, and the page's CSP allows it ('self')."""
-    picture = media.picture(safe_url(placed.item.image_url))
-    if picture is None:
-        return ""
-    src = picture.srcset.split(" ", 1)[0] if picture.srcset else picture.src  # 600 px is plenty for a card
-    ours = f"{config.settings.base_url}/media/"
-    return "/media/" + src.removeprefix(ours) if src.startswith(ours) else src
-
-
 def cards_by_section(team: Team, placed: list[IssueItem], sections: tuple[str, ...], lang: str,
                      media: MediaIndex) -> list[dict[str, Any]]:
     out = []
@@ -67,7 +54,7 @@ def cards_by_section(team: Team, placed: list[IssueItem], sections: tuple[str, .
         mine = sorted((p for p in placed if p.section == key), key=lambda p: (p.position, p.item.id))
         cards = [Card(p, partner_name(team.config, p.item.partner_key),
                       [partner_name(team.config, k) for k in p.also_by], i == 0, i == len(mine) - 1,
-                      card_picture(team.config, media, p))
+                      media.card_src(safe_url(p.item.image_url), team.config.settings.base_url))
                  for i, p in enumerate(mine)]
         out.append({"key": key, "title": section_title(team.config, key, lang), "cards": cards,
                     "included": sum(1 for c in cards if c.placed.included)})
