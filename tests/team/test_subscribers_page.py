@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from newsletter.config import Config
 from newsletter.db import Database
-from newsletter.db.schema import audit_log
+from newsletter.db.schema import audit_log, outbox
 from newsletter.errors import NotFound
 from newsletter.subscribers import manage
 from tests.team.conftest import Clients, csrf_of
@@ -203,3 +203,20 @@ def test_no_team_page_link_or_redirect_carries_an_address(clients: Clients, db: 
                    admin.post(f"/team/subscribers/{jens}/erase", follow_redirects=False,
                               data={"csrf": csrf_of(page.text), "confirm": "jens@dima.dk"})):
         assert answer.status_code == 303 and answer.headers["location"] == "/team/subscribers"
+
+
+def test_a_record_says_each_delivery_in_danish(clients: Clients, db: Database, team_config: Config) -> None:
+    """The record's deliveries show the outbox status as the team reads it, not the stored word."""
+    from tests.outbox.conftest import fill_outbox
+
+    add_people(db, team_config)
+    karen = manage.show(db, "karen.holm@example.dk")
+    fill_outbox(db, [(karen.id, "karen.holm@example.dk")])
+    with db.begin() as conn:
+        conn.execute(outbox.update().values(status="bounced"))
+    page = clients.as_user("ada").get(f"/team/subscribers/{karen.id}").text
+    deliveries = page.split("Udsendelser", 1)[1]
+    assert '<span class="badge error">afvist af modtageren</span>' in deliveries
+    assert ">bounced<" not in deliveries
+    english = clients.as_user("ada").get(f"/team/subscribers/{karen.id}?lang=en").text
+    assert '<span class="badge error">bounced</span>' in english.split("Deliveries", 1)[1]

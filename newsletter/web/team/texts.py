@@ -394,6 +394,7 @@ EN.update({
     "Sociale opslag": "Social posts", "Der er ingen opslag til udgaven endnu.": "The issue has no posts yet.",
     "kladde": "draft", "godkendt": "approved", "eksporteret": "exported", "sendes nu": "being posted",
     "slået op": "posted", "uvist om det kom ud": "unknown whether it went out", "fejlet": "failed",
+    "sprunget over": "skipped", "uvist om den kom frem": "unknown whether it arrived",
     "Planlagt": "Planned", "Ingen tid planlagt": "No time planned", "godkendt af {name}": "approved by {name}",
     "Billedkort til opslaget": "The post's card image", "Tekst": "Text", "{n} af {limit} tegn": "{n} of {limit} characters",
     "Gem teksten": "Save the text", "Godkend opslaget": "Approve the post", "Godkend alle": "Approve all",
