@@ -32,7 +32,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -141,7 +141,6 @@ def last_fire(spec: JobSpec, config: Config, now: datetime) -> datetime | None:
 @dataclass
 class JobResult:
     message: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _job(name: str, default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -230,8 +229,7 @@ def run_draft(config: Config, db: Database, result: JobResult) -> list[int]:
             said.append(f"{newsletter.key} {issue.label}: already {issue.status}")
             continue  # approved or on its way: the reviewers have done their part
         rendered = render_issue(db, config, issue.id)
-        findings = [(f.level, f.message) for f in rendered.preflight]
-        errors = sum(1 for level, _ in findings if level == "error")
+        errors = sum(1 for f in rendered.preflight if f.level == "error")
         if reviewers:
             included = sum(1 for p in review.get(db, issue.id)[1] if p.included)
             notice = notices.draft_ready(config, issue, included, rendered.preflight,
