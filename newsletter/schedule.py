@@ -344,8 +344,8 @@ def run_social(config: Config, db: Database, result: JobResult) -> None:
                       f"{len(report.failed)} failed, {len(report.unknown)} unknown")
     if report.failed or report.unknown:
         with db.connect() as conn:
-            failed = [p for p in map(functools.partial(social_q.get_post, conn), report.failed) if p]
-            unknown = [p for p in map(functools.partial(social_q.get_post, conn), report.unknown) if p]
+            failed = social_q.list_posts(conn, ids=report.failed)
+            unknown = social_q.list_posts(conn, ids=report.unknown)
         log.warning("social: posts that need a person: %s",
                     ", ".join(str(p.id) for p in failed + unknown))
         _tell(config, notices.social_trouble(config, failed, unknown))
