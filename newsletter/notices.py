@@ -14,16 +14,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
-from zoneinfo import ZoneInfo
 
 from newsletter.config import Config
 from newsletter.models import Issue, SocialPost
 from newsletter.render.preflight import Finding
-
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-          "oktober", "november", "december")
+from newsletter.when import danish_time
 
 
 @dataclass(frozen=True)
@@ -34,12 +29,6 @@ class Notice:
 
 def team_issue_url(config: Config, issue_id: int) -> str:
     return f"{config.settings.base_url}/team/issues/{issue_id}"
-
-
-def danish_time(when: datetime) -> str:
-    """"torsdag 3. december kl. 8.00" (Danish time)."""
-    local = when.astimezone(COPENHAGEN)
-    return f"{WEEKDAYS[local.weekday()]} {local.day}. {MONTHS[local.month - 1]} kl. {local.hour}.{local.minute:02d}"
 
 
 def _name(config: Config, issue: Issue) -> str:

@@ -461,7 +461,7 @@ class SingleInstanceLock:
 
 def describe_next_runs(config: Config, now: datetime) -> list[str]:
     """"collect-0 (0 6,12,18 * * *): next tirsdag 1. december kl. 12.00" for the start-up log."""
-    from newsletter.notices import danish_time
+    from newsletter.when import danish_time
 
     return [f"{spec.id} ({spec.cron}): next {danish_time(when) if when else 'never'}"
             for spec, when in next_runs(config, now)]

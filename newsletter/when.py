@@ -1,4 +1,5 @@
-"""Times people type on the command line (``queue --at``, ``curate add --starts``), read strictly.
+"""Times people type on the command line (``queue --at``, ``curate add --starts``), read strictly;
+and a time as Danish people read it (``danish_time``).
 
 The date reader for feeds (``collect.dates.parse_date``) is lenient on purpose: a feed's odd
 clock ("kl. 25.00") still gives its date. A person's typo must not: "3.12.2026 kl. 25.00"
@@ -15,8 +16,17 @@ from zoneinfo import ZoneInfo
 from newsletter.errors import InvalidTime
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+          "oktober", "november", "december")
 EXAMPLES = '"2026-12-03 09:00", "3.12.2026 kl. 9.00" or "3. december 2026 kl. 9.00" (Danish time)'
 _CLOCK = re.compile(r"(?:^|[\sT])(?:kl\.?\s*|klokken\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*$")
+
+
+def danish_time(when: datetime) -> str:
+    """"torsdag 3. december kl. 8.00" (Danish time), as the team's mails and logs say it."""
+    local = when.astimezone(COPENHAGEN)
+    return f"{WEEKDAYS[local.weekday()]} {local.day}. {MONTHS[local.month - 1]} kl. {local.hour}.{local.minute:02d}"
 
 
 def parse_user_time(text: str, flag: str, now: datetime | None = None) -> datetime:

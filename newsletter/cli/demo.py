@@ -183,10 +183,10 @@ def run_demo(folder: Path, now: datetime | None = None) -> DemoReport:
 def draft_social(db: Database, config: Config, issue_id: int, out: Path) -> tuple[dict[str, int], Path]:
     """The issue's social posts as drafts (the team approves them), and ``social.txt`` to read
     them all: network, planned time, count and text."""
-    from newsletter.notices import danish_time
     from newsletter.social import stage
     from newsletter.social.export import write_atomic
     from newsletter.social.networks import NETWORKS
+    from newsletter.when import danish_time
 
     posts = stage.draft(db, config, issue_id, by="demo").posts
     status = {"draft": "udkast", "approved": "godkendt", "exported": "eksporteret", "posted": "udgivet"}

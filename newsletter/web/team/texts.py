@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from newsletter.errors import NewsletterError
+from newsletter.when import MONTHS, WEEKDAYS
 
 LANGUAGES = ("da", "en")
 PEOPLE_TZ = ZoneInfo("Europe/Copenhagen")
@@ -214,9 +215,6 @@ REASONS = {"partner cap": "højst så mange pr. partner", "section cap": "højst
            "reviewer": "Taget ud af redaktionen"}
 
 ROLE_NAMES = {"editor": "redaktør", "approver": "godkender", "admin": "administrator"}
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-          "oktober", "november", "december")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
              "October", "November", "December")
